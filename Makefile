@@ -1,0 +1,96 @@
+# Makefile: Stampede, a private cloud toolkit of small C commands.
+# make [all] | check | install | uninstall | clean | lint | demo | asan
+
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+LIBEXECDIR ?= $(PREFIX)/lib/stampede
+DATADIR ?= $(PREFIX)/share
+MANDIR ?= $(DATADIR)/man
+SYSCONFDIR ?= /etc
+DESTDIR ?=
+
+CC ?= cc
+PKG_CONFIG ?= pkg-config
+CFLAGS ?= -O2 -g
+ST_CFLAGS = -std=c11 -D_GNU_SOURCE -Wall -Wextra -Ilib \
+	$(shell $(PKG_CONFIG) --cflags sqlite3 jansson)
+# SQLite and jansson linked statically: a command's cost is mostly the
+# dynamic loader, and st-ps must stay near /bin/true
+ST_LIBS = -Wl,-Bstatic -lsqlite3 -ljansson -Wl,-Bdynamic -lm -lz
+
+CMDS = $(patsubst %.c,%,$(wildcard bin/*.c))
+LIBSRC = $(wildcard lib/*.c)
+LIBOBJ = $(patsubst %.c,%.o,$(filter-out lib/schema.c,$(LIBSRC))) lib/schema.o
+UNIT = $(patsubst %.c,%,$(wildcard t/unit/*.c))
+MAN1 = $(wildcard man/*.1)
+MAN5 = $(wildcard man/*.5)
+MAN7 = $(wildcard man/*.7)
+
+all: $(CMDS)
+
+lib/schema.c: share/schema.sql
+	{ echo '/* schema.c: generated from share/schema.sql by make */'; \
+	  echo 'const char st_schema_sql[] ='; \
+	  sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/' $<; \
+	  echo ';'; } > $@
+
+lib/%.o: lib/%.c lib/st.h
+	$(CC) $(ST_CFLAGS) $(CFLAGS) -c -o $@ $<
+
+lib/libst.a: $(LIBOBJ)
+	rm -f $@
+	ar rcs $@ $(LIBOBJ)
+
+bin/%: bin/%.c lib/libst.a lib/st.h
+	$(CC) $(ST_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< lib/libst.a $(ST_LIBS)
+
+t/unit/%: t/unit/%.c lib/libst.a lib/st.h
+	$(CC) $(ST_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< lib/libst.a $(ST_LIBS)
+
+deps:
+	@sh share/install-deps --check-only >/dev/null 2>&1 || sh share/install-deps
+
+check: all $(UNIT) deps
+	prove $(PROVEFLAGS) t/*.t $(UNIT) </dev/null
+
+# the unit tests again, under AddressSanitizer and UBSan
+asan:
+	$(MAKE) clean
+	$(MAKE) CFLAGS='-O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer' \
+	    LDFLAGS='-fsanitize=address,undefined' $(UNIT)
+	prove $(UNIT) </dev/null
+
+perf: all
+	@for b in t/perf/*.sh; do sh $$b || exit 1; done
+
+demo: all deps
+	sh share/demo.sh
+
+lint:
+	mandoc -Tlint -Wwarning $(MAN1) $(MAN5) $(MAN7)
+	cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
+	    --inline-suppr -D_GNU_SOURCE -Ilib --suppress=missingIncludeSystem lib bin t/unit
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
+	    $(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(DATADIR)/stampede/hooks
+	install -m 755 $(CMDS) $(DESTDIR)$(BINDIR)
+	install -m 644 $(MAN1) $(DESTDIR)$(MANDIR)/man1
+	install -m 644 $(MAN5) $(DESTDIR)$(MANDIR)/man5
+	install -m 644 $(MAN7) $(DESTDIR)$(MANDIR)/man7
+	install -m 644 share/schema.sql $(DESTDIR)$(DATADIR)/stampede
+	install -m 755 share/install-deps $(DESTDIR)$(DATADIR)/stampede
+	install -m 644 hooks/*.sample $(DESTDIR)$(DATADIR)/stampede/hooks
+
+uninstall:
+	for c in $(notdir $(CMDS)); do rm -f $(DESTDIR)$(BINDIR)/$$c; done
+	for m in $(notdir $(MAN1)); do rm -f $(DESTDIR)$(MANDIR)/man1/$$m; done
+	for m in $(notdir $(MAN5)); do rm -f $(DESTDIR)$(MANDIR)/man5/$$m; done
+	for m in $(notdir $(MAN7)); do rm -f $(DESTDIR)$(MANDIR)/man7/$$m; done
+	rm -rf $(DESTDIR)$(DATADIR)/stampede
+
+clean:
+	rm -f $(CMDS) $(UNIT) lib/*.o lib/libst.a lib/schema.c
+
+.PHONY: all check deps asan perf demo lint install uninstall clean
+.SECONDARY:

@@ -1,0 +1,197 @@
+/* out.c: list output: TSV for pipes, an aligned table with a header on a
+ * terminal, IDs only (-q), or JSON Lines (-j); -o picks the columns. */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "st.h"
+
+struct st_out {
+	int mode, tty;
+	const struct st_col **cols;
+	size_t ncols;
+	char **cells;	/* table mode: rows * ncols */
+	size_t nrows, cap;
+};
+
+int
+st_out_json(json_t *obj)
+{
+	if (json_dumpf(obj, stdout, JSON_COMPACT) < 0 || putchar('\n') == EOF)
+		return st_flush();
+	return ST_OK;
+}
+
+static int
+pick(struct st_out *o, const struct st_col *all, size_t nall, const char *list)
+{
+	char *copy = st_strdup(list), *s, *save = NULL;
+	size_t i;
+
+	for (s = strtok_r(copy, ",", &save); s; s = strtok_r(NULL, ",", &save)) {
+		for (i = 0; i < nall && strcmp(all[i].name, s) != 0; i++)
+			;
+		if (i == nall) {
+			char cols[1024] = "";
+
+			for (i = 0; i < nall; i++)
+				snprintf(cols + strlen(cols), sizeof cols - strlen(cols), "%s%s", i ? "," : "", all[i].name);
+			st_fail(ST_USAGE, "unknown column '%s' (columns: %s)", st_q(s), cols);
+			free(copy);
+			return -1;
+		}
+		o->cols = st_realloc(o->cols, (o->ncols + 1) * sizeof *o->cols);
+		o->cols[o->ncols++] = &all[i];
+	}
+	free(copy);
+	if (o->ncols == 0) {
+		st_fail(ST_USAGE, "no columns in -o");
+		return -1;
+	}
+	return 0;
+}
+
+struct st_out *
+st_out_new(int mode, const struct st_col *all, size_t nall, const char *defcols, const char *cols)
+{
+	struct st_out *o = st_malloc(sizeof *o);
+
+	memset(o, 0, sizeof *o);
+	o->mode = mode;
+	o->tty = isatty(1);
+	if (pick(o, all, nall, cols ? cols : defcols) < 0) {
+		free(o->cols);
+		free(o);
+		return NULL;
+	}
+	return o;
+}
+
+static char *
+cell(const struct st_col *c, json_t *obj)
+{
+	json_t *v = json_object_get(obj, c->key);
+	char buf[32], *s, *p;
+	const char *k;
+	json_t *x;
+	size_t n = 0;
+
+	if (v == NULL || json_is_null(v))
+		return st_strdup("-");
+	switch (c->kind) {
+	case ST_COL_SIZE:
+		st_fmt_size((int64_t)json_integer_value(v), buf);
+		return st_strdup(buf);
+	case ST_COL_CPU:
+		st_fmt_cpu((int64_t)(json_number_value(v) * 1000 + 0.5), buf);
+		return st_strdup(buf);
+	case ST_COL_INT:
+		return st_asprintf("%lld", (long long)json_integer_value(v));
+	case ST_COL_KV:
+		if (json_is_array(v)) {
+			/* a list of strings, comma-joined */
+			size_t i;
+			s = st_strdup("");
+			json_array_foreach(v, i, x) {
+				p = st_asprintf("%s%s%s", s, i ? "," : "", json_is_string(x) ? json_string_value(x) : "?");
+				free(s);
+				s = p;
+			}
+			if (*s == '\0') {
+				free(s);
+				return st_strdup("-");
+			}
+			return s;
+		}
+		s = st_strdup("");
+		json_object_foreach(v, k, x) {
+			p = st_asprintf("%s%s%s=%s", s, n++ ? "," : "", k, json_string_value(x));
+			free(s);
+			s = p;
+		}
+		if (n == 0) {
+			free(s);
+			return st_strdup("-");
+		}
+		return s;
+	}
+	if (json_is_string(v))
+		s = st_strdup(json_string_value(v));
+	else
+		s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+	/* TSV: a value never holds the separators */
+	for (p = s; *p; p++)
+		if (*p == '\t' || *p == '\n' || *p == '\r')
+			*p = ' ';
+	return s;
+}
+
+int
+st_out_row(struct st_out *o, json_t *obj)
+{
+	size_t i;
+	char *c;
+
+	if (o->mode == 'j')
+		return st_out_json(obj);
+	if (o->mode == 'q') {
+		if (printf("%s\n", json_string_value(json_object_get(obj, "id"))) < 0)
+			return st_flush();
+		return ST_OK;
+	}
+	if (!o->tty) {
+		for (i = 0; i < o->ncols; i++) {
+			c = cell(o->cols[i], obj);
+			printf("%s%s", i ? "\t" : "", c);
+			free(c);
+		}
+		if (putchar('\n') == EOF)
+			return st_flush();
+		return ST_OK;
+	}
+	if (o->nrows * o->ncols + o->ncols > o->cap) {
+		o->cap = (o->cap + o->ncols) * 2;
+		o->cells = st_realloc(o->cells, o->cap * sizeof *o->cells);
+	}
+	for (i = 0; i < o->ncols; i++)
+		o->cells[o->nrows * o->ncols + i] = cell(o->cols[i], obj);
+	o->nrows++;
+	return ST_OK;
+}
+
+int
+st_out_end(struct st_out *o)
+{
+	size_t i, r, *w;
+	int rc;
+
+	if (o->mode == 't' && o->tty) {
+		w = st_malloc(o->ncols * sizeof *w);
+		for (i = 0; i < o->ncols; i++) {
+			w[i] = strlen(o->cols[i]->name);
+			for (r = 0; r < o->nrows; r++)
+				if (strlen(o->cells[r * o->ncols + i]) > w[i])
+					w[i] = strlen(o->cells[r * o->ncols + i]);
+		}
+		for (i = 0; i < o->ncols; i++) {
+			char up[64];
+			size_t j;
+
+			for (j = 0; o->cols[i]->name[j] && j < sizeof up - 1; j++)
+				up[j] = (char)(o->cols[i]->name[j] >= 'a' && o->cols[i]->name[j] <= 'z' ? o->cols[i]->name[j] - 32 : o->cols[i]->name[j]);
+			up[j] = '\0';
+			printf("%-*s%s", i + 1 < o->ncols ? (int)w[i] : 0, up, i + 1 < o->ncols ? "  " : "\n");
+		}
+		for (r = 0; r < o->nrows; r++)
+			for (i = 0; i < o->ncols; i++) {
+				printf("%-*s%s", i + 1 < o->ncols ? (int)w[i] : 0, o->cells[r * o->ncols + i], i + 1 < o->ncols ? "  " : "\n");
+				free(o->cells[r * o->ncols + i]);
+			}
+		free(w);
+	}
+	rc = st_flush();
+	free(o->cells);
+	free(o->cols);
+	free(o);
+	return rc;
+}

@@ -1,0 +1,203 @@
+/* st.h: the one public header of libst, the library every st-* command uses.
+ * A section per .c file; every symbol st_, every macro ST_. */
+#ifndef ST_H
+#define ST_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <jansson.h>
+#include <sqlite3.h>
+
+#define ST_VERSION "0.1.0"
+
+/* exit codes (STYLE.md) */
+#define ST_OK    0
+#define ST_NO    1	/* negative answer, predicates only */
+#define ST_USAGE 2
+#define ST_PERM  100
+#define ST_TEMP  111
+
+static inline int st_max(int a, int b) { return a > b ? a : b; }
+#define ST_MAX(a, b) st_max((a), (b))
+#define ST_NELEM(a) (sizeof(a) / sizeof((a)[0]))
+
+/* util.c */
+extern const char *st_prog;
+void st_init(int argc, char **argv);
+void st_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* prints "prog: fatal: MSG" and returns code, for `return st_fail(...)` */
+int st_fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void st_die(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3), noreturn));
+void *st_malloc(size_t n);
+void *st_realloc(void *p, size_t n);
+char *st_strdup(const char *s);
+char *st_asprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int64_t st_now(void);
+void st_time_iso(int64_t t, char buf[32]);
+int st_flush(void);	/* stdout write error -> ST_TEMP */
+int st_isatty(int fd);
+void st_version(void) __attribute__((noreturn));
+/* common long options: --state, --version, -h/--help */
+#define ST_OPT_STATE   0x1000
+#define ST_OPT_VERSION 0x1001
+#define ST_COMMON_LONGOPTS \
+	{ "state", required_argument, NULL, ST_OPT_STATE }, \
+	{ "state-file", required_argument, NULL, ST_OPT_STATE }, \
+	{ "version", no_argument, NULL, ST_OPT_VERSION }, \
+	{ "help", no_argument, NULL, 'h' }
+extern const char *st_state_opt;	/* --state FILE, or NULL */
+/* handles the common options; returns 0 if c was not one of them */
+int st_common_opt(int c, const char *arg, void (*usage)(int));
+
+/* each.c: the loop over records from argv or stdin */
+enum st_src { ST_SRC_ARGV, ST_SRC_STDIN };
+extern enum st_src st_src;	/* where the current record came from */
+/* exit code for a malformed record: 2 from argv, 100 from stdin */
+int st_bad(void);
+struct st_each_ops {
+	int (*one)(const char *rec, void *ctx);
+	/* optional: called before the first record of a batch, and after it
+	 * when input stalls or ends; end() gets the batch's worst code and
+	 * returns the code to keep (a failed commit fails the batch) */
+	int (*begin)(void *ctx);
+	int (*end)(void *ctx, int rc);
+};
+/* records are argv[0..argc), or stdin lines (first TAB field, blank and
+ * '#' lines skipped); a terminal on stdin with no operands is a usage
+ * error. Returns the highest code any record returned. */
+int st_each(int argc, char **argv, int (*one)(const char *, void *), void *ctx);
+int st_each_batch(int argc, char **argv, const struct st_each_ops *ops, void *ctx);
+
+/* parse.c: bounded parsing; each returns 0 or -1 with *why set */
+int st_parse_int(const char *s, int64_t min, int64_t max, int64_t *out, const char **why);
+int st_parse_size(const char *s, int64_t min, int64_t max, int64_t *out, const char **why);
+int st_parse_cpu(const char *s, int64_t *millis, const char **why);	/* 0.001 .. 1024 */
+void st_fmt_size(int64_t bytes, char buf[32]);
+void st_fmt_cpu(int64_t millis, char buf[32]);
+json_t *st_json_cpu(int64_t millis);
+int st_valid_name(const char *s, const char **why);
+int st_valid_utf8(const char *s, size_t n);
+int st_valid_label_key(const char *s, const char **why);
+int st_valid_label_value(const char *s, const char **why);
+int st_valid_attr_value(const char *s, const char **why);
+/* "k=v" split into key/value (pointers into a copy the caller frees) */
+int st_parse_label(const char *s, char **key, char **val, const char **why);
+int st_parse_attr(const char *s, char **key, char **val, const char **why);
+int st_parse_env(const char *s, const char **why);
+struct st_port { int host, port; char proto[4]; };
+int st_parse_port(const char *s, struct st_port *p, const char **why);
+int st_valid_image_ref(const char *s, const char **why);
+/* quotes s for an error message: printable ASCII as is, the rest escaped,
+ * long values cut; returns a static buffer (one of a few, rotating) */
+const char *st_q(const char *s);
+
+/* id.c */
+enum st_type { ST_HOST, ST_IMAGE, ST_INSTANCE, ST_VOLUME, ST_SNAPSHOT,
+	ST_BACKUP, ST_NETWORK, ST_SG, ST_LB, ST_NTYPES };
+struct st_typeinfo { char prefix; const char *name, *table; };
+extern const struct st_typeinfo st_types[ST_NTYPES];
+#define ST_ID_LEN 14	/* "x-" + 12 hex */
+void st_id_new(enum st_type t, char out[ST_ID_LEN + 1]);
+int st_id_shape(const char *s);	/* looks like an ID or ID prefix: x-hex... */
+int st_type_of_id(const char *id);	/* -1 if no known prefix */
+
+/* db.c: the state file */
+struct st_db {
+	sqlite3 *h;
+	char *path, *dir;
+	char cluster[40];
+	int in_tx;
+};
+const char *st_state_path(void);
+/* st_db_open: refuses an uninitialized or newer-schema file (100) */
+int st_db_open(struct st_db *db, int write);
+int st_db_create(struct st_db *db, const char *path, int *created, int *migrated);
+void st_db_close(struct st_db *db);
+int st_db_begin(struct st_db *db);	/* BEGIN IMMEDIATE */
+int st_db_commit(struct st_db *db);
+void st_db_rollback(struct st_db *db);
+int st_db_code(struct st_db *db, int rc);	/* sqlite rc -> exit code */
+const char *st_db_err(struct st_db *db);
+sqlite3_stmt *st_db_prep(struct st_db *db, const char *sql);	/* cached */
+int st_db_backup(struct st_db *db, const char *file, const char **why);
+int st_event(struct st_db *db, const char *obj, const char *event, json_t *detail);
+struct st_event_filter { int64_t since; };
+int st_events_each(struct st_db *db, int64_t since, int (*cb)(json_t *, void *), void *ctx, int64_t *last);
+int st_events_prune(struct st_db *db, int64_t before, int64_t *n);
+
+/* obj.c: resolving names and IDs, labels, attributes */
+/* resolves s (ID, name, unique ID prefix) to an object of type t, or of
+ * any type when t < 0; prints the error itself, returns an exit code */
+int st_resolve(struct st_db *db, int t, const char *s, char id[ST_ID_LEN + 1]);
+int st_name_taken(struct st_db *db, enum st_type t, const char *name);
+int st_labels_set(struct st_db *db, const char *obj, const char *key, const char *val);
+int st_labels_del(struct st_db *db, const char *obj, const char *key);
+json_t *st_labels_json(struct st_db *db, const char *obj);
+int st_attrs_set(struct st_db *db, const char *obj, const char *key, const char *val);
+int st_attrs_del(struct st_db *db, const char *obj, const char *key);
+json_t *st_attrs_json(struct st_db *db, const char *obj);
+void st_obj_forget(struct st_db *db, const char *obj);	/* labels + attrs */
+int st_obj_exists(struct st_db *db, const char *id);
+/* the object as JSON (st-inspect, hooks); NULL if it does not exist */
+json_t *st_obj_json(struct st_db *db, const char *id);
+/* a set of k=v labels to match */
+struct st_kv { char *key, *val; };
+struct st_kvs { struct st_kv *v; size_t n; };
+void st_kvs_add(struct st_kvs *k, char *key, char *val);
+void st_kvs_free(struct st_kvs *k);
+int st_labels_match(struct st_db *db, const char *obj, const struct st_kvs *want);
+
+/* host.c */
+struct st_host {
+	char id[ST_ID_LEN + 1];
+	const char *name;	/* NULL: none */
+	int64_t cpu, mem;	/* millicpus, bytes */
+	const char *docker, *libvirt;
+	const struct st_kvs *labels;
+};
+int st_host_insert(struct st_db *db, struct st_host *h, const char **why);
+json_t *st_host_json(struct st_db *db, const char *id);
+int st_host_each(struct st_db *db, int (*cb)(json_t *, void *), void *ctx);
+int st_host_delete(struct st_db *db, const char *id, const char **why);
+int st_host_set_state(struct st_db *db, const char *id, const char *state, const char *from, const char **why);
+
+/* inst.c */
+struct st_inst {
+	char id[ST_ID_LEN + 1];
+	const char *name, *kind, *image, *restart;
+	int64_t cpu, mem;
+	json_t *spec;	/* env, cmd, ports */
+	const struct st_kvs *labels, *attrs;
+	const struct st_port *ports;
+	size_t nports;
+};
+int st_inst_insert(struct st_db *db, struct st_inst *in, const char **why);
+json_t *st_inst_json(struct st_db *db, const char *id);
+struct st_inst_filter {
+	int all;
+	const char *host, *state;
+	const struct st_kvs *labels;
+};
+int st_inst_each(struct st_db *db, const struct st_inst_filter *f, int (*cb)(json_t *, void *), void *ctx);
+
+/* out.c: lists as TSV, an aligned table on a TTY, or JSON Lines */
+struct st_col {
+	const char *name;	/* column name for -o and the header */
+	const char *key;	/* JSON key it shows */
+	int kind;		/* ST_COL_STR, _SIZE, _CPU, _KV, _TIME, _INT */
+};
+enum { ST_COL_STR, ST_COL_SIZE, ST_COL_CPU, ST_COL_KV, ST_COL_TIME, ST_COL_INT };
+struct st_out;
+/* mode: 'q' ids only, 'j' JSON Lines, 't' TSV/table; cols: -o list or
+ * NULL for the defaults; returns NULL after printing an error on a bad -o */
+struct st_out *st_out_new(int mode, const struct st_col *all, size_t nall, const char *defcols, const char *cols);
+int st_out_row(struct st_out *o, json_t *obj);	/* steals nothing */
+int st_out_end(struct st_out *o);	/* flushes the table; returns exit code */
+int st_out_json(json_t *obj);	/* one compact JSON line on stdout */
+
+/* kvcmd.c: st-attr and st-label, which differ only in what they store */
+int st_kvcmd_main(int argc, char **argv, int labels);
+
+#endif
