@@ -80,7 +80,7 @@ install: all
 	install -m 644 $(MAN7) $(DESTDIR)$(MANDIR)/man7
 	install -m 644 share/schema.sql $(DESTDIR)$(DATADIR)/stampede
 	install -m 755 share/install-deps $(DESTDIR)$(DATADIR)/stampede
-	install -m 644 hooks/*.sample $(DESTDIR)$(DATADIR)/stampede/hooks
+	for f in hooks/*.sample; do [ ! -e "$$f" ] || install -m 644 "$$f" $(DESTDIR)$(DATADIR)/stampede/hooks; done
 
 uninstall:
 	for c in $(notdir $(CMDS)); do rm -f $(DESTDIR)$(BINDIR)/$$c; done

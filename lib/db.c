@@ -34,6 +34,8 @@ st_state_path(void)
 		return st_state_opt;
 	if ((p = getenv("ST_STATE")) != NULL && *p)
 		return p;
+	if ((p = st_conf("state")) != NULL && *p)
+		return p;
 	return "/var/lib/stampede/state.db";
 }
 

@@ -48,6 +48,8 @@ void st_version(void) __attribute__((noreturn));
 	{ "version", no_argument, NULL, ST_OPT_VERSION }, \
 	{ "help", no_argument, NULL, 'h' }
 extern const char *st_state_opt;	/* --state FILE, or NULL */
+/* a setting from the config file ($ST_CONF, /etc/stampede/stampede.conf) */
+const char *st_conf(const char *key);
 /* handles the common options; returns 0 if c was not one of them */
 int st_common_opt(int c, const char *arg, void (*usage)(int));
 

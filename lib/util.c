@@ -169,3 +169,60 @@ st_common_opt(int c, const char *arg, void (*usage)(int))
 	}
 	return 0;
 }
+
+/* settings: `key = value` lines of $ST_CONF or /etc/stampede/stampede.conf,
+ * read once; environment variables and options override them */
+static char *conf;
+static int conf_read;
+
+const char *
+st_conf(const char *key)
+{
+	static char val[1024];
+	const char *path, *p, *e, *k, *ke, *v, *ve;
+	size_t klen = strlen(key);
+	FILE *f;
+	long n;
+
+	if (!conf_read) {
+		conf_read = 1;
+		path = getenv("ST_CONF");
+		if (path == NULL || *path == '\0')
+			path = "/etc/stampede/stampede.conf";
+		if ((f = fopen(path, "re")) != NULL) {
+			if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) > 0 && n < (1 << 20) && fseek(f, 0, SEEK_SET) == 0) {
+				conf = st_malloc((size_t)n + 1);
+				n = (long)fread(conf, 1, (size_t)n, f);
+				conf[n] = '\0';
+			}
+			fclose(f);
+		}
+	}
+	for (p = conf; p && *p; p = *e ? e + 1 : e) {
+		e = strchr(p, '\n');
+		if (e == NULL)
+			e = p + strlen(p);
+		for (k = p; k < e && (*k == ' ' || *k == '\t'); k++)
+			;
+		if (k == e || *k == '#')
+			continue;
+		for (ke = k; ke < e && *ke != '=' && *ke != ' ' && *ke != '\t'; ke++)
+			;
+		if ((size_t)(ke - k) != klen || memcmp(k, key, klen) != 0)
+			continue;
+		for (v = ke; v < e && (*v == ' ' || *v == '\t'); v++)
+			;
+		if (v == e || *v != '=')
+			continue;
+		for (v++; v < e && (*v == ' ' || *v == '\t'); v++)
+			;
+		for (ve = e; ve > v && (ve[-1] == ' ' || ve[-1] == '\t' || ve[-1] == '\r'); ve--)
+			;
+		if ((size_t)(ve - v) >= sizeof val)
+			continue;
+		memcpy(val, v, (size_t)(ve - v));
+		val[ve - v] = '\0';
+		return val;
+	}
+	return NULL;
+}

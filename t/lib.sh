@@ -17,7 +17,8 @@ chmod 700 "$trash/state"
 cd "$trash" || exit 1
 ST_STATE=$trash/state/state.db
 ST_HOOKS=$trash/hooks
-export ST_STATE ST_HOOKS
+ST_CONF=$trash/stampede.conf	# absent: the machine's own settings stay out
+export ST_STATE ST_HOOKS ST_CONF
 
 _n=0
 _failed=0
