@@ -16,7 +16,7 @@ ST_CFLAGS = -std=c11 -D_GNU_SOURCE -Wall -Wextra -Ilib \
 	$(shell $(PKG_CONFIG) --cflags sqlite3 jansson)
 # SQLite and jansson linked statically: a command's cost is mostly the
 # dynamic loader, and st-ps must stay near /bin/true
-ST_LIBS = -Wl,-Bstatic -lsqlite3 -ljansson -Wl,-Bdynamic -lm -lz
+ST_LIBS = -Wl,-Bstatic -lsqlite3 -ljansson -Wl,-Bdynamic -lm
 
 CMDS = $(patsubst %.c,%,$(wildcard bin/*.c))
 LIBSRC = $(wildcard lib/*.c)

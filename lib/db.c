@@ -87,6 +87,11 @@ pragma_int(struct st_db *db, const char *sql, int *out)
 static int
 setup(struct st_db *db)
 {
+	int one = 1;
+
+	/* keep -wal and -shm when the last connection closes: the next command
+	 * then opens without rebuilding them (about a third of a read's cost) */
+	sqlite3_file_control(db->h, "main", SQLITE_FCNTL_PERSIST_WAL, &one);
 	sqlite3_busy_timeout(db->h, ST_BUSY_MS);
 	sqlite3_extended_result_codes(db->h, 0);
 	return sqlite3_exec(db->h, "PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL;", NULL, NULL, NULL);
