@@ -16,9 +16,14 @@ ST_CFLAGS = -std=c11 -D_GNU_SOURCE -Wall -Wextra -Ilib \
 	$(shell $(PKG_CONFIG) --cflags sqlite3 jansson)
 # SQLite and jansson linked statically: a command's cost is mostly the
 # dynamic loader, and st-ps must stay near /bin/true
-ST_LIBS = -Wl,-Bstatic -lsqlite3 -ljansson -Wl,-Bdynamic -lm
+# jansson's API is exported, so a driver module uses this one copy
+ST_LIBS = -Wl,-Bstatic -lsqlite3 -ljansson -Wl,-Bdynamic -lm \
+	-Wl,--export-dynamic-symbol=json_*
 
 CMDS = $(patsubst %.c,%,$(wildcard bin/*.c))
+MODS = $(patsubst %.c,%.so,$(wildcard mod/*.c))
+MOD_CFLAGS = -fPIC $(shell $(PKG_CONFIG) --cflags libcurl jansson)
+MOD_LIBS = $(shell $(PKG_CONFIG) --libs libcurl jansson)
 LIBSRC = $(wildcard lib/*.c)
 LIBOBJ = $(patsubst %.c,%.o,$(filter-out lib/schema.c,$(LIBSRC))) lib/schema.o
 UNIT = $(patsubst %.c,%,$(wildcard t/unit/*.c))
@@ -26,7 +31,18 @@ MAN1 = $(wildcard man/*.1)
 MAN5 = $(wildcard man/*.5)
 MAN7 = $(wildcard man/*.7)
 
-all: $(CMDS)
+all: $(CMDS) $(MODS)
+
+# where installed commands find their driver modules; rewritten only when
+# it changes, so `make install PREFIX=...` rebuilds what depends on it
+lib/paths.h: FORCE
+	@printf '#define ST_MODDIR "%s"\n' '$(LIBEXECDIR)' > $@.tmp
+	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
+
+lib/driver.o: lib/paths.h
+
+mod/%.so: mod/%.c lib/driver.h
+	$(CC) $(ST_CFLAGS) $(MOD_CFLAGS) $(CFLAGS) $(LDFLAGS) -shared -o $@ $< $(MOD_LIBS)
 
 lib/schema.c: share/schema.sql
 	{ echo '/* schema.c: generated from share/schema.sql by make */'; \
@@ -75,6 +91,8 @@ install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
 	    $(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(DATADIR)/stampede/hooks
 	install -m 755 $(CMDS) $(DESTDIR)$(BINDIR)
+	install -d $(DESTDIR)$(LIBEXECDIR)
+	install -m 755 $(MODS) $(DESTDIR)$(LIBEXECDIR)
 	install -m 644 $(MAN1) $(DESTDIR)$(MANDIR)/man1
 	install -m 644 $(MAN5) $(DESTDIR)$(MANDIR)/man5
 	install -m 644 $(MAN7) $(DESTDIR)$(MANDIR)/man7
@@ -87,10 +105,10 @@ uninstall:
 	for m in $(notdir $(MAN1)); do rm -f $(DESTDIR)$(MANDIR)/man1/$$m; done
 	for m in $(notdir $(MAN5)); do rm -f $(DESTDIR)$(MANDIR)/man5/$$m; done
 	for m in $(notdir $(MAN7)); do rm -f $(DESTDIR)$(MANDIR)/man7/$$m; done
-	rm -rf $(DESTDIR)$(DATADIR)/stampede
+	rm -rf $(DESTDIR)$(DATADIR)/stampede $(DESTDIR)$(LIBEXECDIR)
 
 clean:
-	rm -f $(CMDS) $(UNIT) lib/*.o lib/libst.a lib/schema.c
+	rm -f $(CMDS) $(MODS) $(UNIT) lib/*.o lib/libst.a lib/schema.c lib/paths.h
 
-.PHONY: all check deps asan perf demo lint install uninstall clean
+.PHONY: FORCE all check deps asan perf demo lint install uninstall clean
 .SECONDARY:

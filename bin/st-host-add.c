@@ -1,9 +1,10 @@
-/* st-host-add: register hosts. With --no-probe, hosts are recorded with
- * the capacity given, without contacting them; names from argv or, one
- * per line, from stdin, all in one transaction. */
+/* st-host-add: register hosts. With --docker URL the endpoint is probed
+ * and its CPUs and memory recorded; with --no-probe hosts are recorded
+ * with the capacity given, names from argv or stdin, in one transaction. */
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "st.h"
 
@@ -15,7 +16,10 @@ static void
 usage(int code)
 {
 	fprintf(code ? stderr : stdout,
-	    "usage: st-host-add --no-probe --cpu N --mem SIZE [--label k=v]... [--state FILE] [NAME...]\n");
+	    "usage: st-host-add --docker URL [--tls-ca F --tls-cert F --tls-key F | --insecure]\n"
+	    "                   [--cpu N] [--mem SIZE] [--label k=v]... [--state FILE] NAME\n"
+	    "       st-host-add --no-probe --cpu N --mem SIZE [--docker URL] [--label k=v]...\n"
+	    "                   [--state FILE] [NAME...]\n");
 	exit(code);
 }
 
@@ -24,6 +28,7 @@ one(const char *name, void *ctx)
 {
 	struct st_host h = tmpl;
 	const char *why;
+	json_t *d;
 	int rc;
 
 	(void)ctx;
@@ -32,7 +37,7 @@ one(const char *name, void *ctx)
 	h.name = name;
 	if ((rc = st_host_insert(&db, &h, &why)) != ST_OK)
 		return st_fail(rc, "unable to add host '%s': %s", st_q(name), why);
-	json_t *d = json_pack("{s:s}", "name", name);
+	d = json_pack("{s:s, s:s?}", "name", name, "docker", h.docker);
 	rc = st_event(&db, h.id, "host.add", d);
 	json_decref(d);
 	if (rc != ST_OK)
@@ -48,8 +53,8 @@ begin(void *ctx)
 	return st_db_begin(&db);
 }
 
-/* one transaction for the whole input: a record that failed was not
- * inserted (statement rollback), so the others still commit */
+/* one transaction per batch: a record that failed was not inserted
+ * (statement rollback), so the others still commit */
 static int
 end(void *ctx, int rc)
 {
@@ -61,17 +66,50 @@ end(void *ctx, int rc)
 	return ST_MAX(rc, st_flush());
 }
 
+static void
+file_opt(const char **dst, const char *opt, const char *path)
+{
+	if (*path != '/' || access(path, R_OK) != 0)
+		st_die(ST_USAGE, "bad %s '%s': not a readable file given by its absolute path", opt, st_q(path));
+	*dst = path;
+}
+
+/* probe the endpoint: its capacity, unless --cpu/--mem say less */
+static void
+probe(const char *name)
+{
+	static char version[64];
+	struct st_drv_ctx c = { .host = name, .endpoint = tmpl.docker, .tls_ca = tmpl.tls_ca,
+		.tls_cert = tmpl.tls_cert, .tls_key = tmpl.tls_key, .insecure = tmpl.insecure };
+	int64_t cpu, mem;
+	int rc;
+
+	if ((rc = st_drv_probe(&c, &cpu, &mem, version)) != ST_OK)
+		st_die(rc, "unable to add host '%s': %s", st_q(name), c.err);
+	if (tmpl.cpu == 0 || tmpl.cpu > cpu)
+		tmpl.cpu = cpu;
+	if (tmpl.mem == 0 || tmpl.mem > mem)
+		tmpl.mem = mem;
+	tmpl.version = version;
+}
+
 int
 main(int argc, char **argv)
 {
+	enum { OPT_CA = 1, OPT_CERT, OPT_KEY, OPT_INSECURE };
 	static const struct option lo[] = {
 		{ "cpu", required_argument, NULL, 'c' },
+		{ "docker", required_argument, NULL, 'd' },
+		{ "insecure", no_argument, NULL, OPT_INSECURE },
 		{ "label", required_argument, NULL, 'l' },
 		{ "mem", required_argument, NULL, 'm' },
 		{ "no-probe", no_argument, NULL, 'N' },
+		{ "tls-ca", required_argument, NULL, OPT_CA },
+		{ "tls-cert", required_argument, NULL, OPT_CERT },
+		{ "tls-key", required_argument, NULL, OPT_KEY },
 		ST_COMMON_LONGOPTS, { 0 } };
 	struct st_each_ops ops = { .one = one, .begin = begin, .end = end };
-	int c, rc, noprobe = 0;
+	int c, rc, noprobe = 0, tls;
 	const char *why;
 	char *k, *v;
 
@@ -81,6 +119,11 @@ main(int argc, char **argv)
 		case 'c':
 			if (st_parse_cpu(optarg, &tmpl.cpu, &why) < 0)
 				st_die(ST_USAGE, "bad --cpu '%s': %s", st_q(optarg), why);
+			break;
+		case 'd':
+			if (st_valid_docker_url(optarg, &why) < 0)
+				st_die(ST_USAGE, "bad --docker '%s': %s", st_q(optarg), why);
+			tmpl.docker = optarg;
 			break;
 		case 'l':
 			if (st_parse_label(optarg, &k, &v, &why) < 0)
@@ -94,14 +137,35 @@ main(int argc, char **argv)
 		case 'N':
 			noprobe = 1;
 			break;
+		case OPT_CA:
+			file_opt(&tmpl.tls_ca, "--tls-ca", optarg);
+			break;
+		case OPT_CERT:
+			file_opt(&tmpl.tls_cert, "--tls-cert", optarg);
+			break;
+		case OPT_KEY:
+			file_opt(&tmpl.tls_key, "--tls-key", optarg);
+			break;
+		case OPT_INSECURE:
+			tmpl.insecure = 1;
+			break;
 		default:
 			st_common_opt(c, optarg, usage);
 		}
 	}
-	if (!noprobe)
-		st_die(ST_USAGE, "probing hosts comes with the drivers: give --no-probe with --cpu and --mem");
-	if (tmpl.cpu == 0 || tmpl.mem == 0)
+	tls = !!tmpl.tls_ca + !!tmpl.tls_cert + !!tmpl.tls_key;
+	if (tls != 0 && tls != 3)
+		st_die(ST_USAGE, "TLS needs all of --tls-ca, --tls-cert and --tls-key");
+	if (tls && tmpl.insecure)
+		st_die(ST_USAGE, "--insecure and TLS files do not go together");
+	if (tmpl.docker && strncmp(tmpl.docker, "tcp://", 6) == 0 && !tls && !tmpl.insecure)
+		st_die(ST_USAGE, "bad --docker '%s': plain tcp:// needs TLS client files (--tls-ca, --tls-cert, --tls-key), or --insecure to accept an unauthenticated daemon", st_q(tmpl.docker));
+	if (!noprobe && tmpl.docker == NULL)
+		st_die(ST_USAGE, "give --docker URL to probe the host, or --no-probe with --cpu and --mem");
+	if (noprobe && (tmpl.cpu == 0 || tmpl.mem == 0))
 		st_die(ST_USAGE, "--no-probe needs --cpu and --mem");
+	if (!noprobe && argc - optind != 1)
+		st_die(ST_USAGE, "a probed host is added one at a time: give one NAME");
 	tmpl.labels = &labels;
 	/* a bad operand is a usage error: nothing is added */
 	for (c = optind; c < argc; c++)
@@ -109,6 +173,8 @@ main(int argc, char **argv)
 			st_die(ST_USAGE, "unable to add host '%s': %s", st_q(argv[c]), why);
 	if ((rc = st_db_open(&db, 1)) != ST_OK)
 		return rc;
+	if (!noprobe)
+		probe(argv[optind]);
 	rc = st_each_batch(argc - optind, argv + optind, &ops, NULL);
 	st_db_close(&db);
 	st_kvs_free(&labels);

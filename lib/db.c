@@ -150,6 +150,14 @@ read_cluster(struct st_db *db)
 	return ST_OK;
 }
 
+const char *
+st_db_cluster(struct st_db *db)
+{
+	if (db->cluster[0] == '\0')
+		read_cluster(db);
+	return db->cluster;
+}
+
 static void
 new_uuid(char out[40])
 {

@@ -17,8 +17,9 @@ st_host_insert(struct st_db *db, struct st_host *h, const char **why)
 		kinds = (h->docker ? 1 : 0) | (h->libvirt ? 2 : 0);
 	for (tries = 0; tries < 8; tries++) {
 		st_id_new(ST_HOST, h->id);
-		st = st_db_prep(db, "INSERT INTO hosts (id, name, kinds, docker, libvirt, cpu, mem, created) "
-		    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+		st = st_db_prep(db, "INSERT INTO hosts (id, name, kinds, docker, libvirt, cpu, mem, created, "
+		    "tls_ca, tls_cert, tls_key, insecure, version, probed) "
+		    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, CASE WHEN ?13 IS NULL THEN NULL ELSE ?8 END)");
 		if (st == NULL)
 			return ST_PERM;
 		sqlite3_bind_text(st, 1, h->id, -1, SQLITE_STATIC);
@@ -32,6 +33,15 @@ st_host_insert(struct st_db *db, struct st_host *h, const char **why)
 		sqlite3_bind_int64(st, 6, h->cpu);
 		sqlite3_bind_int64(st, 7, h->mem);
 		sqlite3_bind_int64(st, 8, st_now());
+		if (h->tls_ca)
+			sqlite3_bind_text(st, 9, h->tls_ca, -1, SQLITE_STATIC);
+		if (h->tls_cert)
+			sqlite3_bind_text(st, 10, h->tls_cert, -1, SQLITE_STATIC);
+		if (h->tls_key)
+			sqlite3_bind_text(st, 11, h->tls_key, -1, SQLITE_STATIC);
+		sqlite3_bind_int(st, 12, h->insecure);
+		if (h->version)
+			sqlite3_bind_text(st, 13, h->version, -1, SQLITE_STATIC);
 		rc = sqlite3_step(st);
 		sqlite3_reset(st);
 		if (rc == SQLITE_DONE)
@@ -179,6 +189,36 @@ st_host_set_state(struct st_db *db, const char *id, const char *state, const cha
 	if (sqlite3_changes(db->h) == 0) {
 		*why = "not in the expected state";
 		return ST_PERM;
+	}
+	return ST_OK;
+}
+
+int
+st_host_probed(struct st_db *db, const char *id, int ok, int64_t cpu, int64_t mem, const char *version, const char **why)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (ok)
+		st = st_db_prep(db, "UPDATE hosts SET cpu = max(?2, cpu_used), mem = max(?3, mem_used), version = ?4, "
+		    "probed = ?5, state = CASE state WHEN 'unreachable' THEN 'active' ELSE state END WHERE id = ?1");
+	else
+		st = st_db_prep(db, "UPDATE hosts SET state = CASE state WHEN 'active' THEN 'unreachable' ELSE state END, "
+		    "probed = ?5 WHERE id = ?1");
+	if (st == NULL)
+		return ST_PERM;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	if (ok) {
+		sqlite3_bind_int64(st, 2, cpu);
+		sqlite3_bind_int64(st, 3, mem);
+		sqlite3_bind_text(st, 4, version, -1, SQLITE_STATIC);
+	}
+	sqlite3_bind_int64(st, 5, st_now());
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		*why = st_db_err(db);
+		return st_db_code(db, rc);
 	}
 	return ST_OK;
 }

@@ -13,8 +13,14 @@ CREATE TABLE hosts (
 	state TEXT NOT NULL DEFAULT 'active'
 		CHECK (state IN ('active', 'drained', 'unreachable')),
 	kinds INTEGER NOT NULL DEFAULT 3,	-- 1 container, 2 vm
-	docker TEXT,
+	docker TEXT,		-- unix:///path or tcp://host:port
 	libvirt TEXT,
+	tls_ca TEXT,		-- paths of the TLS client files for tcp://
+	tls_cert TEXT,
+	tls_key TEXT,
+	insecure INTEGER NOT NULL DEFAULT 0,	-- tcp:// without TLS, asked for
+	version TEXT,		-- what the last probe found
+	probed INTEGER,		-- when
 	cpu INTEGER NOT NULL CHECK (cpu > 0),
 	mem INTEGER NOT NULL CHECK (mem > 0),
 	cpu_used INTEGER NOT NULL DEFAULT 0 CHECK (cpu_used >= 0),
@@ -26,6 +32,13 @@ CREATE TABLE hosts (
 	mem_free INTEGER GENERATED ALWAYS AS (mem - mem_used) STORED,
 	CHECK (cpu_used <= cpu AND mem_used <= mem)
 );
+-- placement seeks these (lib/sched.c): the hosts that take new instances
+-- of a kind, by free capacity; spread reads from the top, binpack seeks
+-- the smallest that fits. Drained and unreachable hosts are not in them.
+CREATE INDEX hosts_fit_container ON hosts (cpu_free, mem_free)
+	WHERE state = 'active' AND kinds & 1;
+CREATE INDEX hosts_fit_vm ON hosts (cpu_free, mem_free)
+	WHERE state = 'active' AND kinds & 2;
 
 CREATE TABLE instances (
 	id TEXT PRIMARY KEY,

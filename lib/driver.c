@@ -1,0 +1,170 @@
+/* driver.c: finding and loading driver modules (dlopen, only when an
+ * instance of their kind is touched), and a host's endpoint for a call. */
+#include <dlfcn.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "paths.h"
+#include "st.h"
+
+/* $ST_MODULES, the build tree beside the running binary, the installed
+ * directory: in that order */
+static void *
+try_open(const char *dir, const char *name, char *errbuf, size_t n)
+{
+	char path[PATH_MAX + 64];
+	void *h;
+
+	snprintf(path, sizeof path, "%s/%s.so", dir, name);
+	if (access(path, R_OK) != 0)
+		return NULL;
+	if ((h = dlopen(path, RTLD_NOW | RTLD_LOCAL)) == NULL)
+		snprintf(errbuf, n, "%s", dlerror());
+	return h;
+}
+
+const struct st_driver *
+st_driver_load(const char *name)
+{
+	static struct { const char *name; const struct st_driver *d; } loaded[4];
+	char self[PATH_MAX], dir[PATH_MAX + 16], err[512] = "";
+	const struct st_driver *d;
+	const char *env = getenv("ST_MODULES");
+	void *h = NULL;
+	ssize_t n;
+	size_t i;
+
+	for (i = 0; i < ST_NELEM(loaded) && loaded[i].name; i++)
+		if (strcmp(loaded[i].name, name) == 0)
+			return loaded[i].d;
+	if (env && *env)
+		h = try_open(env, name, err, sizeof err);
+	if (h == NULL && (n = readlink("/proc/self/exe", self, sizeof self - 1)) > 0) {
+		char *slash;
+
+		self[n] = '\0';
+		if ((slash = strrchr(self, '/')) != NULL) {
+			*slash = '\0';
+			snprintf(dir, sizeof dir, "%s/../mod", self);
+			h = try_open(dir, name, err, sizeof err);
+		}
+	}
+	if (h == NULL)
+		h = try_open(ST_MODDIR, name, err, sizeof err);
+	if (h == NULL) {
+		st_warn("unable to load the %s driver: %s", name, *err ? err : "module not found (ST_MODULES, " ST_MODDIR ")");
+		return NULL;
+	}
+	d = dlsym(h, ST_DRIVER_SYM);
+	if (d == NULL || d->abi != ST_DRIVER_ABI) {
+		st_warn("unable to load the %s driver: %s", name, d ? "wrong ABI version" : dlerror());
+		return NULL;
+	}
+	if (i < ST_NELEM(loaded)) {
+		loaded[i].name = name;
+		loaded[i].d = d;
+	}
+	return d;
+}
+
+static char *
+col(sqlite3_stmt *st, int i)
+{
+	return sqlite3_column_type(st, i) == SQLITE_NULL ? NULL : st_strdup((const char *)sqlite3_column_text(st, i));
+}
+
+int
+st_drv_ctx_host(struct st_db *db, const char *hostid, struct st_drv_ctx *c)
+{
+	sqlite3_stmt *st = st_db_prep(db, "SELECT coalesce(name, id), docker, tls_ca, tls_cert, tls_key, insecure "
+	    "FROM hosts WHERE id = ?1");
+	int rc;
+
+	memset(c, 0, sizeof *c);
+	if (st == NULL)
+		return ST_PERM;
+	sqlite3_bind_text(st, 1, hostid, -1, SQLITE_TRANSIENT);
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW) {
+		sqlite3_reset(st);
+		snprintf(c->err, sizeof c->err, "host '%s' is not in the state file", hostid);
+		return rc == SQLITE_DONE ? ST_PERM : st_db_code(db, rc);
+	}
+	c->host = col(st, 0);
+	c->endpoint = col(st, 1);
+	c->tls_ca = col(st, 2);
+	c->tls_cert = col(st, 3);
+	c->tls_key = col(st, 4);
+	c->insecure = sqlite3_column_int(st, 5);
+	sqlite3_reset(st);
+	c->cluster = st_db_cluster(db);
+	c->progress = isatty(2);
+	if (c->endpoint == NULL) {
+		snprintf(c->err, sizeof c->err, "host '%s' has no docker endpoint (st-host-add --docker URL)", c->host);
+		return ST_PERM;
+	}
+	return ST_OK;
+}
+
+void
+st_drv_ctx_free(struct st_drv_ctx *c)
+{
+	free((char *)c->host);
+	free((char *)c->endpoint);
+	free((char *)c->tls_ca);
+	free((char *)c->tls_cert);
+	free((char *)c->tls_key);
+	memset(c, 0, sizeof *c);
+}
+
+int
+st_valid_docker_url(const char *s, const char **why)
+{
+	const char *p;
+
+	*why = "not unix:///path or tcp://host:port";
+	if (strlen(s) > 1024)
+		return -1;
+	for (p = s; *p; p++)
+		if ((unsigned char)*p <= 0x20 || *p == 0x7f || (*p & 0x80) || strchr("\"'\\`$;|&<>", *p)) {
+			*why = "endpoint holds a character that is not allowed";
+			return -1;
+		}
+	if (strncmp(s, "unix:///", 8) == 0)
+		return strstr(s, "/../") || strstr(s, "/./") ? -1 : 0;
+	if (strncmp(s, "tcp://", 6) == 0) {
+		const char *colon = strrchr(s + 6, ':');
+		char *end;
+		long port;
+
+		if (colon == NULL || colon == s + 6 || strchr(s + 6, '/'))
+			return -1;
+		port = strtol(colon + 1, &end, 10);
+		if (*end || port < 1 || port > 65535)
+			return -1;
+		return 0;
+	}
+	return -1;
+}
+
+int
+st_drv_probe(struct st_drv_ctx *c, int64_t *cpu, int64_t *mem, char version[64])
+{
+	const struct st_driver *d = st_driver_load("docker");
+	json_t *info = NULL;
+	int rc;
+
+	if (d == NULL) {
+		snprintf(c->err, sizeof c->err, "the docker driver module is missing");
+		return ST_PERM;
+	}
+	if ((rc = d->probe(c, &info)) != ST_OK)
+		return rc;
+	*cpu = (int64_t)json_integer_value(json_object_get(info, "cpus")) * 1000;
+	*mem = (int64_t)json_integer_value(json_object_get(info, "mem"));
+	snprintf(version, 64, "%s", json_string_value(json_object_get(info, "version")));
+	json_decref(info);
+	return ST_OK;
+}
