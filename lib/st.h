@@ -10,6 +10,8 @@
 #include <jansson.h>
 #include <sqlite3.h>
 
+#include "driver.h"
+
 #define ST_VERSION "0.1.0"
 
 /* exit codes (STYLE.md) */
@@ -124,6 +126,7 @@ int st_db_code(struct st_db *db, int rc);	/* sqlite rc -> exit code */
 const char *st_db_err(struct st_db *db);
 sqlite3_stmt *st_db_prep(struct st_db *db, const char *sql);	/* cached */
 int st_db_backup(struct st_db *db, const char *file, const char **why);
+const char *st_db_cluster(struct st_db *db);	/* the uuid st-init made */
 int st_event(struct st_db *db, const char *obj, const char *event, json_t *detail);
 struct st_event_filter { int64_t since; };
 int st_events_each(struct st_db *db, int64_t since, int (*cb)(json_t *, void *), void *ctx, int64_t *last);
@@ -157,6 +160,8 @@ struct st_host {
 	const char *name;	/* NULL: none */
 	int64_t cpu, mem;	/* millicpus, bytes */
 	const char *docker, *libvirt;
+	const char *tls_ca, *tls_cert, *tls_key, *version;
+	int insecure;
 	const struct st_kvs *labels;
 };
 int st_host_insert(struct st_db *db, struct st_host *h, const char **why);
@@ -164,6 +169,9 @@ json_t *st_host_json(struct st_db *db, const char *id);
 int st_host_each(struct st_db *db, int (*cb)(json_t *, void *), void *ctx);
 int st_host_delete(struct st_db *db, const char *id, const char **why);
 int st_host_set_state(struct st_db *db, const char *id, const char *state, const char *from, const char **why);
+/* records what a probe found: capacity (never below what is reserved),
+ * version, and state active (from unreachable) or unreachable */
+int st_host_probed(struct st_db *db, const char *id, int ok, int64_t cpu, int64_t mem, const char *version, const char **why);
 
 /* inst.c */
 struct st_inst {
@@ -201,5 +209,46 @@ int st_out_json(json_t *obj);	/* one compact JSON line on stdout */
 
 /* kvcmd.c: st-attr and st-label, which differ only in what they store */
 int st_kvcmd_main(int argc, char **argv, int labels);
+
+/* sched.c: placement through the free-capacity indexes, reservation and
+ * release of capacity and host ports, --explain, host drain */
+enum { ST_SPREAD, ST_BINPACK };
+struct st_constraint { char *key, *val; int neg; };	/* key=val, key!=val */
+struct st_sched {
+	int strategy;		/* ST_SPREAD, ST_BINPACK */
+	char (*exclude)[ST_ID_LEN + 1];
+	size_t nexclude;
+	struct st_constraint *cons;
+	size_t ncons;
+	const char *spread_by;	/* label key, or NULL */
+	int explain;		/* explain every record, not only failures */
+};
+int st_constraint_parse(const char *s, struct st_constraint *c, const char **why);
+/* resolves HOST and adds it to s->exclude; prints its error */
+int st_sched_exclude(struct st_db *db, struct st_sched *s, const char *host);
+void st_sched_free(struct st_sched *s);
+/* tunes the connection for placement (page cache for the host indexes) */
+void st_sched_init(struct st_db *db);
+/* places instance arg (ID, name, prefix) inside the open transaction: a
+ * requested or stopped one is (re)placed, a placed one reported as it is;
+ * sets id and host (its name, else ID). Prints its own errors, and the
+ * explanation for a failure, or for every record with s->explain. */
+int st_sched_place(struct st_db *db, const struct st_sched *s, const char *arg,
+    char id[ST_ID_LEN + 1], char host[64]);
+/* removes an instance that holds no running workload (requested,
+ * scheduled, stopped): releases its reservation, deletes it; prints its
+ * own errors */
+int st_sched_remove(struct st_db *db, const char *arg, char id[ST_ID_LEN + 1]);
+/* st-host-drain (drain = 1) and st-host-undrain (0) for one host */
+int st_sched_drain(struct st_db *db, const char *arg, int drain, char id[ST_ID_LEN + 1]);
+
+/* driver.c: loading driver modules; a host's endpoint for a driver call */
+const struct st_driver *st_driver_load(const char *name);	/* warns on failure */
+/* fills c from the host row; c->err says why on failure */
+int st_drv_ctx_host(struct st_db *db, const char *hostid, struct st_drv_ctx *c);
+void st_drv_ctx_free(struct st_drv_ctx *c);
+int st_valid_docker_url(const char *s, const char **why);
+/* asks the docker endpoint in c for its CPUs (millicpus), memory, version */
+int st_drv_probe(struct st_drv_ctx *c, int64_t *cpu, int64_t *mem, char version[64]);
 
 #endif
