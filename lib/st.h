@@ -251,4 +251,11 @@ int st_valid_docker_url(const char *s, const char **why);
 /* asks the docker endpoint in c for its CPUs (millicpus), memory, version */
 int st_drv_probe(struct st_drv_ctx *c, int64_t *cpu, int64_t *mem, char version[64]);
 
+/* life.c: start, stop, restart through the instance's driver */
+enum st_life_act { ST_LIFE_START, ST_LIFE_STOP, ST_LIFE_RESTART };
+struct st_life_opts { int timeout, quiet; };
+/* one record; prints its own errors; sets id on success */
+int st_life(struct st_db *db, enum st_life_act act, const char *arg, const struct st_life_opts *o, char id[ST_ID_LEN + 1]);
+int st_life_main(int argc, char **argv, enum st_life_act act);	/* st-start, st-stop, st-restart */
+
 #endif

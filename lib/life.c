@@ -1,0 +1,251 @@
+/* life.c: the lifecycle of instances on their driver: start, stop,
+ * restart. Each transition records its intent (starting, stopping) in one
+ * transaction, calls the driver outside any transaction, then records the
+ * result: compare-and-set on the state, so two commands never both act. */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "st.h"
+
+struct row {
+	char id[ST_ID_LEN + 1], state[16], kind[16], host[ST_ID_LEN + 1];
+	int placed;
+};
+
+static int
+load(struct st_db *db, const char *arg, struct row *r)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((rc = st_resolve(db, ST_INSTANCE, arg, r->id)) != ST_OK)
+		return rc;
+	st = st_db_prep(db, "SELECT state, kind, host FROM instances WHERE id = ?1");
+	if (st == NULL)
+		return ST_PERM;
+	sqlite3_bind_text(st, 1, r->id, -1, SQLITE_STATIC);
+	if ((rc = sqlite3_step(st)) != SQLITE_ROW) {
+		sqlite3_reset(st);
+		return st_fail(st_db_code(db, rc), "unable to read instance '%s': %s", r->id, st_db_err(db));
+	}
+	snprintf(r->state, sizeof r->state, "%s", (const char *)sqlite3_column_text(st, 0));
+	snprintf(r->kind, sizeof r->kind, "%s", (const char *)sqlite3_column_text(st, 1));
+	r->placed = sqlite3_column_type(st, 2) != SQLITE_NULL;
+	snprintf(r->host, sizeof r->host, "%s", r->placed ? (const char *)sqlite3_column_text(st, 2) : "");
+	sqlite3_reset(st);
+	return ST_OK;
+}
+
+/* state from -> to, if it is still from; error text recorded (or cleared) */
+static int
+cas(struct st_db *db, const char *id, const char *from, const char *to, const char *error)
+{
+	sqlite3_stmt *st = st_db_prep(db, "UPDATE instances SET state = ?3, error = ?4, updated = ?5 "
+	    "WHERE id = ?1 AND state = ?2");
+	int rc;
+
+	if (st == NULL)
+		return ST_PERM;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, from, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, to, -1, SQLITE_STATIC);
+	if (error)
+		sqlite3_bind_text(st, 4, error, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, st_now());
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return st_fail(st_db_code(db, rc), "unable to update instance '%s': %s", id, st_db_err(db));
+	return sqlite3_changes(db->h) == 1 ? ST_OK : ST_TEMP;
+}
+
+static const char *const verbs[] = { "start", "stop", "restart" };
+
+/* the result of a driver call, in its own transaction */
+static int
+finish(struct st_db *db, struct row *r, const char *inter, const char *to, const char *back,
+    int drc, const char *err, enum st_life_act act)
+{
+	char ev[64];
+	json_t *d;
+	int rc;
+
+	if ((rc = st_db_begin(db)) != ST_OK)
+		return rc;
+	/* temporary failure: back where it was, to be retried; permanent: error */
+	if (drc == ST_OK)
+		rc = cas(db, r->id, inter, to, NULL);
+	else
+		rc = cas(db, r->id, inter, drc == ST_TEMP ? back : "error", err);
+	if (rc == ST_TEMP) {
+		st_db_rollback(db);
+		return st_fail(ST_TEMP, "unable to %s '%s': its state changed under us", verbs[act], r->id);
+	}
+	snprintf(ev, sizeof ev, "instance.%s%s", verbs[act], drc == ST_OK ? "" : ".failed");
+	d = drc == ST_OK ? json_pack("{s:s}", "host", r->host) : json_pack("{s:s, s:s}", "host", r->host, "error", err);
+	if (rc == ST_OK)
+		rc = st_event(db, r->id, ev, d);
+	json_decref(d);
+	if (rc != ST_OK) {
+		st_db_rollback(db);
+		return rc;
+	}
+	return st_db_commit(db);
+}
+
+int
+st_life(struct st_db *db, enum st_life_act act, const char *arg, const struct st_life_opts *o, char id[ST_ID_LEN + 1])
+{
+	const struct st_driver *drv;
+	struct st_drv_ctx c;
+	struct row r;
+	const char *inter = NULL, *to, *back;
+	int rc, drc;
+
+	if ((rc = st_db_begin(db)) != ST_OK)
+		return rc;
+	if ((rc = load(db, arg, &r)) != ST_OK) {
+		st_db_rollback(db);
+		return rc;
+	}
+	memcpy(id, r.id, sizeof r.id);
+	back = r.state;
+	/* what each action does from each state */
+	if (strcmp(r.state, "starting") == 0 || strcmp(r.state, "stopping") == 0 || strcmp(r.state, "removing") == 0) {
+		st_db_rollback(db);
+		return st_fail(ST_TEMP, "unable to %s '%s': busy (%s)", verbs[act], r.id, r.state);
+	}
+	if (strcmp(r.state, "requested") == 0) {
+		st_db_rollback(db);
+		if (act == ST_LIFE_STOP) {
+			fprintf(stderr, "%s: '%s' was never started\n", st_prog, r.id);
+			return ST_OK;
+		}
+		return st_fail(ST_PERM, "unable to %s '%s': not scheduled (st-schedule places it)", verbs[act], r.id);
+	}
+	switch (act) {
+	case ST_LIFE_START:
+	case ST_LIFE_RESTART:
+		if (strcmp(r.state, "running") == 0 && act == ST_LIFE_START) {
+			st_db_rollback(db);
+			if (!o->quiet)
+				fprintf(stderr, "%s: '%s' is already running\n", st_prog, r.id);
+			return ST_OK;
+		}
+		inter = "starting";
+		to = "running";
+		break;
+	case ST_LIFE_STOP:
+	default:
+		if (strcmp(r.state, "stopped") == 0) {
+			st_db_rollback(db);
+			if (!o->quiet)
+				fprintf(stderr, "%s: '%s' is already stopped\n", st_prog, r.id);
+			return ST_OK;
+		}
+		inter = "stopping";
+		to = "stopped";
+		break;
+	}
+	if (strcmp(r.kind, "container") != 0) {
+		st_db_rollback(db);
+		return st_fail(ST_PERM, "unable to %s '%s': %s instances have no driver yet", verbs[act], r.id, r.kind);
+	}
+	if ((rc = st_drv_ctx_host(db, r.host, &c)) != ST_OK) {
+		st_db_rollback(db);
+		rc = st_fail(rc, "unable to %s '%s': %s", verbs[act], r.id, c.err);
+		st_drv_ctx_free(&c);
+		return rc;
+	}
+	/* the intent, committed before the side effect */
+	if ((rc = cas(db, r.id, r.state, inter, NULL)) != ST_OK || (rc = st_db_commit(db)) != ST_OK) {
+		if (db->in_tx)
+			st_db_rollback(db);
+		st_drv_ctx_free(&c);
+		return rc == ST_TEMP ? st_fail(rc, "unable to %s '%s': its state changed under us", verbs[act], r.id) : rc;
+	}
+	if ((drv = st_driver_load("docker")) == NULL) {
+		drc = ST_PERM;
+		snprintf(c.err, sizeof c.err, "the docker driver module is missing");
+	} else if (act == ST_LIFE_STOP) {
+		drc = drv->stop(&c, r.id, o->timeout);
+	} else if (act == ST_LIFE_RESTART && strcmp(r.state, "running") == 0) {
+		drc = drv->restart(&c, r.id, o->timeout);
+	} else {
+		json_t *in = st_inst_json(db, r.id);
+
+		drc = in ? drv->create(&c, in) : ST_PERM;
+		json_decref(in);
+		if (drc == ST_OK)
+			drc = drv->start(&c, r.id);
+	}
+	rc = finish(db, &r, inter, to, back, drc, c.err, act);
+	if (drc != ST_OK)
+		rc = st_fail(drc, "unable to %s '%s': %s", verbs[act], r.id, c.err);
+	st_drv_ctx_free(&c);
+	return rc;
+}
+
+static struct st_db ldb;
+static enum st_life_act lact;
+static struct st_life_opts lopts = { .timeout = 10 };
+
+static void
+usage(int code)
+{
+	fprintf(code ? stderr : stdout, "usage: st-%s%s [-q] [--state FILE] [INSTANCE...]\n",
+	    verbs[lact], lact == ST_LIFE_START ? "" : " [--timeout S]");
+	exit(code);
+}
+
+static int
+one(const char *arg, void *ctx)
+{
+	char id[ST_ID_LEN + 1];
+	int rc;
+
+	(void)ctx;
+	if ((rc = st_life(&ldb, lact, arg, &lopts, id)) != ST_OK)
+		return rc;
+	printf("%s\n", id);
+	/* each ID goes on as soon as it is done: the next command in the
+	 * pipeline starts working while this one goes on */
+	return st_flush();
+}
+
+int
+st_life_main(int argc, char **argv, enum st_life_act act)
+{
+	static const struct option lo[] = {
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "timeout", required_argument, NULL, 't' },
+		ST_COMMON_LONGOPTS, { 0 } };
+	const char *why;
+	int64_t t;
+	int c, rc;
+
+	st_init(argc, argv);
+	lact = act;
+	while ((c = getopt_long(argc, argv, "hq", lo, NULL)) != -1) {
+		switch (c) {
+		case 'q':
+			lopts.quiet = 1;
+			break;
+		case 't':
+			if (act == ST_LIFE_START)
+				usage(ST_USAGE);
+			if (st_parse_int(optarg, 0, 3600, &t, &why) < 0)
+				st_die(ST_USAGE, "bad --timeout '%s': %s (0 to 3600 seconds)", st_q(optarg), why);
+			lopts.timeout = (int)t;
+			break;
+		default:
+			st_common_opt(c, optarg, usage);
+		}
+	}
+	if ((rc = st_db_open(&ldb, 1)) != ST_OK)
+		return rc;
+	rc = st_each(argc - optind, argv + optind, one, NULL);
+	st_db_close(&ldb);
+	return ST_MAX(rc, st_flush());
+}
