@@ -99,7 +99,7 @@ st_drv_ctx_host(struct st_db *db, const char *hostid, struct st_drv_ctx *c)
 	c->tls_key = col(st, 4);
 	c->insecure = sqlite3_column_int(st, 5);
 	sqlite3_reset(st);
-	c->cluster = st_db_cluster(db);
+	c->cluster = st_strdup(st_db_cluster(db));
 	c->progress = isatty(2);
 	if (c->endpoint == NULL) {
 		snprintf(c->err, sizeof c->err, "host '%s' has no docker endpoint (st-host-add --docker URL)", c->host);
@@ -111,6 +111,7 @@ st_drv_ctx_host(struct st_db *db, const char *hostid, struct st_drv_ctx *c)
 void
 st_drv_ctx_free(struct st_drv_ctx *c)
 {
+	free((char *)c->cluster);
 	free((char *)c->host);
 	free((char *)c->endpoint);
 	free((char *)c->tls_ca);

@@ -249,3 +249,24 @@ st_life_main(int argc, char **argv, enum st_life_act act)
 	st_db_close(&ldb);
 	return ST_MAX(rc, st_flush());
 }
+
+int
+st_inst_driver(struct st_db *db, const char *arg, char id[ST_ID_LEN + 1], const struct st_driver **drv, struct st_drv_ctx *c)
+{
+	struct row r;
+	int rc;
+
+	memset(c, 0, sizeof *c);
+	if ((rc = load(db, arg, &r)) != ST_OK)
+		return rc;
+	memcpy(id, r.id, sizeof r.id);
+	if (!r.placed)
+		return st_fail(ST_PERM, "unable to reach '%s': it has no host (state %s)", r.id, r.state);
+	if (strcmp(r.kind, "container") != 0)
+		return st_fail(ST_PERM, "unable to reach '%s': %s instances have no driver yet", r.id, r.kind);
+	if ((rc = st_drv_ctx_host(db, r.host, c)) != ST_OK)
+		return st_fail(rc, "unable to reach '%s': %s", r.id, c->err);
+	if ((*drv = st_driver_load("docker")) == NULL)
+		return ST_PERM;
+	return ST_OK;
+}

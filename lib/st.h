@@ -257,5 +257,7 @@ struct st_life_opts { int timeout, quiet; };
 /* one record; prints its own errors; sets id on success */
 int st_life(struct st_db *db, enum st_life_act act, const char *arg, const struct st_life_opts *o, char id[ST_ID_LEN + 1]);
 int st_life_main(int argc, char **argv, enum st_life_act act);	/* st-start, st-stop, st-restart */
+/* the driver and endpoint of a placed instance; prints its own errors */
+int st_inst_driver(struct st_db *db, const char *arg, char id[ST_ID_LEN + 1], const struct st_driver **drv, struct st_drv_ctx *c);
 
 #endif

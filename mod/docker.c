@@ -278,8 +278,9 @@ owned(struct st_drv_ctx *c, const char *id, char state[32])
 		return fail(c, 100, "container 'st-%s' on host '%s' has no Stampede labels: not touching it", id, c->host);
 	}
 	if (strcmp(cl, c->cluster) != 0) {
+		rc = fail(c, 100, "container 'st-%s' on host '%s' belongs to another cluster (%s): not touching it", id, c->host, cl);
 		json_decref(j);
-		return fail(c, 100, "container 'st-%s' on host '%s' belongs to another cluster (%s): not touching it", id, c->host, cl);
+		return rc;
 	}
 	s = json_string_value(json_object_get(json_object_get(j, "State"), "Status"));
 	snprintf(state, 32, "%s", s ? s : "unknown");
