@@ -468,7 +468,7 @@ static int
 dexec(struct st_drv_ctx *c, const char *id, json_t *argv, int *status)
 {
 	struct sink s = { .mux = 1, .outfd = 1, .errfd = 2 };
-	char path[256], state[32], *b;
+	char path[256], state[32];
 	json_t *body, *reply = NULL;
 	const char *eid;
 	long st;
@@ -490,8 +490,7 @@ dexec(struct st_drv_ctx *c, const char *id, json_t *argv, int *status)
 		return fail(c, 111, "docker gave no exec ID");
 	}
 	snprintf(path, sizeof path, "/exec/%s/start", eid);
-	b = "{\"Detach\":false,\"Tty\":false}";
-	rc = request(c, "POST", path, b, NULL, &s, NULL, &st);
+	rc = request(c, "POST", path, "{\"Detach\":false,\"Tty\":false}", NULL, &s, NULL, &st);
 	if (rc == 0 && st >= 400)
 		rc = fail(c, st >= 500 ? 111 : 100, "docker refused the exec (HTTP %ld)", st);
 	if (rc == 0) {
@@ -509,13 +508,13 @@ dexec(struct st_drv_ctx *c, const char *id, json_t *argv, int *status)
 /* /images/create streams JSON progress lines; an error is a line with
  * "error", under HTTP 200 */
 static int
-image_stream(struct st_drv_ctx *c, struct sink *s, long st, const char *what)
+image_stream(struct st_drv_ctx *c, struct sink *s, long st)
 {
 	char *line, *save = NULL;
 	int rc = 0;
 
 	if (st >= 400) {
-		rc = fail(c, st >= 500 ? 111 : 100, "unable to %s on host '%s': %s", what, c->host, message(s));
+		rc = fail(c, st >= 500 ? 111 : 100, "%s", message(s));
 		free(s->b.p);
 		return rc;
 	}
@@ -525,7 +524,7 @@ image_stream(struct st_drv_ctx *c, struct sink *s, long st, const char *what)
 
 		if (e) {
 			rc = fail(c, strstr(e, "unauthorized") || strstr(e, "denied") || strstr(e, "not found") ||
-			    strstr(e, "manifest unknown") ? 100 : 111, "unable to %s on host '%s': %s", what, c->host, e);
+			    strstr(e, "manifest unknown") ? 100 : 111, "%s", e);
 		} else if (c->progress && json_is_string(json_object_get(j, "status"))) {
 			fprintf(stderr, "%s %s\n", json_string_value(json_object_get(j, "status")),
 			    json_is_string(json_object_get(j, "progress")) ? json_string_value(json_object_get(j, "progress")) : "");
@@ -571,7 +570,7 @@ image_import(struct st_drv_ctx *c, int fd, const char *ref)
 		free(s.b.p);
 		return rc;
 	}
-	return image_stream(c, &s, st, "import the image");
+	return image_stream(c, &s, st);
 }
 
 static int
@@ -601,7 +600,7 @@ image_pull(struct st_drv_ctx *c, const char *ref, const char *auth)
 		free(s.b.p);
 		return rc;
 	}
-	return image_stream(c, &s, st, "pull the image");
+	return image_stream(c, &s, st);
 }
 
 const struct st_driver st_driver = {
