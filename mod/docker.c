@@ -505,6 +505,22 @@ dexec(struct st_drv_ctx *c, const char *id, json_t *argv, int *status)
 	return rc;
 }
 
+/* registry errors come back as HTTP 500 or inside a 200 stream: what the
+ * message says decides whether a retry can help */
+static int
+registry_code(const char *m, long st)
+{
+	static const char *const perm[] = { "unauthorized", "authentication required",
+		"no basic auth credentials", "denied", "not found", "manifest unknown",
+		"invalid reference", "no such host", "repository does not exist" };
+	size_t i;
+
+	for (i = 0; i < sizeof perm / sizeof perm[0]; i++)
+		if (strstr(m, perm[i]))
+			return 100;
+	return st >= 400 && st < 500 ? 100 : 111;
+}
+
 /* /images/create streams JSON progress lines; an error is a line with
  * "error", under HTTP 200 */
 static int
@@ -514,7 +530,9 @@ image_stream(struct st_drv_ctx *c, struct sink *s, long st)
 	int rc = 0;
 
 	if (st >= 400) {
-		rc = fail(c, st >= 500 ? 111 : 100, "%s", message(s));
+		const char *m = message(s);
+
+		rc = fail(c, registry_code(m, st), "%s", m);
 		free(s->b.p);
 		return rc;
 	}
@@ -523,8 +541,7 @@ image_stream(struct st_drv_ctx *c, struct sink *s, long st)
 		const char *e = json_string_value(json_object_get(j, "error"));
 
 		if (e) {
-			rc = fail(c, strstr(e, "unauthorized") || strstr(e, "denied") || strstr(e, "not found") ||
-			    strstr(e, "manifest unknown") ? 100 : 111, "%s", e);
+			rc = fail(c, registry_code(e, 200), "%s", e);
 		} else if (c->progress && json_is_string(json_object_get(j, "status"))) {
 			fprintf(stderr, "%s %s\n", json_string_value(json_object_get(j, "status")),
 			    json_is_string(json_object_get(j, "progress")) ? json_string_value(json_object_get(j, "progress")) : "");
