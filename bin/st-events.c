@@ -13,7 +13,7 @@ static void
 usage(int code)
 {
 	fprintf(code ? stderr : stdout,
-	    "usage: st-events [-j] [--since SEQ] [--follow] [--prune-before DAYS] [--state FILE]\n");
+	    "usage: st-events [-fj] [--since SEQ] [--prune-before DAYS] [--state FILE]\n");
 	exit(code);
 }
 
@@ -74,8 +74,8 @@ main(int argc, char **argv)
 	}
 	if (optind != argc)
 		usage(ST_USAGE);
-	if (prune >= 0 && follow)
-		st_die(ST_USAGE, "--prune-before and --follow do not go together");
+	if (prune >= 0 && (follow || since > 0 || json))
+		st_die(ST_USAGE, "--prune-before goes alone, without --follow, --since or --json");
 	if ((rc = st_db_open(&db, prune >= 0)) != ST_OK)
 		return rc;
 	if (prune >= 0) {
@@ -87,7 +87,9 @@ main(int argc, char **argv)
 		}
 		if ((rc = st_db_commit(&db)) != ST_OK)
 			return rc;
-		fprintf(stderr, "st-events: pruned %lld events\n", (long long)n);
+		/* quiet for cron unless someone watches */
+		if (isatty(2))
+			fprintf(stderr, "st-events: pruned %lld events\n", (long long)n);
 		st_db_close(&db);
 		return ST_OK;
 	}

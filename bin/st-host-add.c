@@ -11,6 +11,9 @@
 static struct st_db db;
 static struct st_host tmpl;
 static struct st_kvs labels;
+/* the batch's IDs, printed once committed */
+static char *out;
+static size_t outlen, outcap;
 
 static void
 usage(int code)
@@ -35,14 +38,25 @@ one(const char *name, void *ctx)
 	if (st_valid_name(name, &why) < 0)
 		return st_fail(st_bad(), "unable to add host '%s': %s", st_q(name), why);
 	h.name = name;
-	if ((rc = st_host_insert(&db, &h, &why)) != ST_OK)
+	/* a savepoint per record: a failure undoes that record only */
+	if ((rc = st_db_savepoint(&db, 0)) != ST_OK)
+		return rc;
+	if ((rc = st_host_insert(&db, &h, &why)) != ST_OK) {
+		st_db_savepoint(&db, -1);
 		return st_fail(rc, "unable to add host '%s': %s", st_q(name), why);
+	}
 	d = json_pack("{s:s, s:s?}", "name", name, "docker", h.docker);
 	rc = st_event(&db, h.id, "host.add", d);
 	json_decref(d);
-	if (rc != ST_OK)
+	if (rc != ST_OK || (rc = st_db_savepoint(&db, 1)) != ST_OK) {
+		st_db_savepoint(&db, -1);
 		return st_fail(rc, "unable to add host '%s': %s", st_q(name), st_db_err(&db));
-	printf("%s\n", h.id);
+	}
+	if (outlen + ST_ID_LEN + 2 > outcap) {
+		outcap = (outlen + ST_ID_LEN + 2) * 2;
+		out = st_realloc(out, outcap);
+	}
+	outlen += (size_t)snprintf(out + outlen, outcap - outlen, "%s\n", h.id);
 	return ST_OK;
 }
 
@@ -61,8 +75,12 @@ end(void *ctx, int rc)
 	int c;
 
 	(void)ctx;
-	if ((c = st_db_commit(&db)) != ST_OK)
+	if ((c = st_db_commit(&db)) != ST_OK) {
+		outlen = 0;
 		return c;
+	}
+	fwrite(out, 1, outlen, stdout);
+	outlen = 0;
 	return ST_MAX(rc, st_flush());
 }
 
@@ -156,6 +174,8 @@ main(int argc, char **argv)
 	tls = !!tmpl.tls_ca + !!tmpl.tls_cert + !!tmpl.tls_key;
 	if (tls != 0 && tls != 3)
 		st_die(ST_USAGE, "TLS needs all of --tls-ca, --tls-cert and --tls-key");
+	if ((tls || tmpl.insecure) && (tmpl.docker == NULL || strncmp(tmpl.docker, "tcp://", 6) != 0))
+		st_die(ST_USAGE, "TLS files and --insecure are for a tcp:// docker endpoint");
 	if (tls && tmpl.insecure)
 		st_die(ST_USAGE, "--insecure and TLS files do not go together");
 	if (tmpl.docker && strncmp(tmpl.docker, "tcp://", 6) == 0 && !tls && !tmpl.insecure)
@@ -178,5 +198,6 @@ main(int argc, char **argv)
 	rc = st_each_batch(argc - optind, argv + optind, &ops, NULL);
 	st_db_close(&db);
 	st_kvs_free(&labels);
+	free(out);
 	return ST_MAX(rc, st_flush());
 }

@@ -8,7 +8,7 @@
 
 struct kvctx {
 	struct st_db db;
-	int labels, nops;
+	int labels, nops, writes;
 	char **ops;
 	const char *what;
 };
@@ -22,7 +22,8 @@ one(const char *arg, void *vctx)
 	json_t *set = json_object(), *del = json_array(), *all = NULL, *d;
 	int rc, i, code = ST_OK, changed = 0, t;
 
-	if ((rc = st_db_begin(&c->db)) != ST_OK)
+	/* reads only: no write lock, so a read never waits behind writers */
+	if ((rc = c->writes ? st_db_begin(&c->db) : st_db_read(&c->db)) != ST_OK)
 		goto out;
 	if ((rc = st_resolve(&c->db, -1, arg, id)) != ST_OK)
 		goto fail;
@@ -46,8 +47,11 @@ one(const char *arg, void *vctx)
 			}
 			if ((rc = c->labels ? st_labels_del(&c->db, id, op + 1) : st_attrs_del(&c->db, id, op + 1)) != ST_OK)
 				goto fail;
-			json_array_append_new(del, json_string(op + 1));
-			changed = 1;
+			/* removing what is not set changes nothing and logs nothing */
+			if (sqlite3_changes(c->db.h) > 0) {
+				json_array_append_new(del, json_string(op + 1));
+				changed = 1;
+			}
 		} else if (strchr(op, '=')) {
 			if ((c->labels ? st_parse_label(op, &k, &v, &why) : st_parse_attr(op, &k, &v, &why)) < 0) {
 				rc = st_fail(ST_PERM, "unable to set %s '%s' of '%s': %s", c->what, st_q(op), id, why);
@@ -62,13 +66,17 @@ one(const char *arg, void *vctx)
 		} else {
 			json_t *x;
 
-			if (all == NULL)
-				all = c->labels ? st_labels_json(&c->db, id) : st_attrs_json(&c->db, id);
-			/* a read is a query: a missing key answers 1, like git config */
-			if ((x = json_object_get(all, op)) == NULL)
+			/* read afresh: an earlier operand may have changed it */
+			json_decref(all);
+			all = c->labels ? st_labels_json(&c->db, id) : st_attrs_json(&c->db, id);
+			/* a read is a query: one line per key asked, in order; a
+			 * missing key prints an empty line and answers 1, like git config */
+			if ((x = json_object_get(all, op)) == NULL) {
 				code = ST_MAX(code, ST_NO);
-			else
+				putchar('\n');
+			} else {
 				printf("%s\n", json_string_value(x));
+			}
 		}
 	}
 	if (changed) {
@@ -129,6 +137,8 @@ st_kvcmd_main(int argc, char **argv, int labels)
 	for (i = 0; i < c.nops; i++) {
 		const char *op = c.ops[i];
 
+		if (op[0] == '-' || strchr(op, '='))
+			c.writes = 1;
 		if (op[0] == '-' ? st_valid_label_key(op + 1, &why) < 0 :
 		    strchr(op, '=') ? (labels ? st_parse_label(op, &k, &v, &why) : st_parse_attr(op, &k, &v, &why)) < 0 || (free(k), 0) :
 		    st_valid_label_key(op, &why) < 0)

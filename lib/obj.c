@@ -67,20 +67,22 @@ int
 st_resolve(struct st_db *db, int t, const char *s, char id[ST_ID_LEN + 1])
 {
 	struct found f = { .n = 0 };
-	int lo = t < 0 ? 0 : t, hi = t < 0 ? ST_NTYPES - 1 : t, k, rc, nhex;
+	int lo = t < 0 ? 0 : t, hi = t < 0 ? ST_NTYPES - 1 : t, k, rc, nhex, id_found;
 	char pfx[32], end[40];
 	size_t len = strlen(s);
 
 	if (len == 0 || len > 255 || !st_valid_utf8(s, len))
-		return st_fail(ST_PERM, "unable to find %s '%s': not an ID or a name", tname(t), st_q(s));
+		return st_fail(st_bad(), "unable to find %s '%s': not an ID or a name", tname(t), st_q(s));
 	if (t >= 0 && st_types[t].table == NULL)
 		return st_fail(ST_PERM, "unable to find %s '%s': no %s objects yet", tname(t), st_q(s), tname(t));
 	/* 1. an exact ID */
 	k = st_type_of_id(s);
 	if (len == ST_ID_LEN && k >= lo && k <= hi && (rc = collect(db, sql_id[k], s, NULL, &f)) != ST_OK)
 		return rc;
-	/* 2. an exact name */
-	for (k = lo; f.n == 0 && k <= hi; k++)
+	id_found = f.n;
+	/* 2. an exact name, of every type asked for: the same name on two
+	 * types is ambiguous */
+	for (k = lo; id_found == 0 && k <= hi; k++)
 		if ((rc = collect(db, sql_name[k], s, NULL, &f)) != ST_OK)
 			return rc;
 	if (f.n > 1) {

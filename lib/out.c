@@ -177,7 +177,7 @@ st_out_end(struct st_out *o)
 			char up[64];
 			size_t j;
 
-			for (j = 0; o->cols[i]->name[j] && j < sizeof up - 1; j++)
+			for (j = 0; j < sizeof up - 1 && o->cols[i]->name[j]; j++)
 				up[j] = (char)(o->cols[i]->name[j] >= 'a' && o->cols[i]->name[j] <= 'z' ? o->cols[i]->name[j] - 32 : o->cols[i]->name[j]);
 			up[j] = '\0';
 			printf("%-*s%s", i + 1 < o->ncols ? (int)w[i] : 0, up, i + 1 < o->ncols ? "  " : "\n");

@@ -48,8 +48,10 @@ decimal(const char *s, int frac, int64_t *out)
 	int64_t v = 0;
 	int digits = 0, f = 0;
 
+	/* every step checked: the value is scaled by 10^frac after the
+	 * integer part, and an unchecked scale wraps to a small number */
 	while (isdigit((unsigned char)*p)) {
-		if (v > INT64_MAX / 100)
+		if (v > (INT64_MAX - 9) / 10)
 			return -2;
 		v = v * 10 + (*p++ - '0');
 		digits++;
@@ -58,6 +60,8 @@ decimal(const char *s, int frac, int64_t *out)
 		p++;
 		while (isdigit((unsigned char)*p)) {
 			if (f < frac) {
+				if (v > (INT64_MAX - 9) / 10)
+					return -2;
 				v = v * 10 + (*p - '0');
 				f++;
 			} else if (*p != '0')
@@ -68,8 +72,11 @@ decimal(const char *s, int frac, int64_t *out)
 	}
 	if (digits == 0)
 		return -1;
-	for (; f < frac; f++)
+	for (; f < frac; f++) {
+		if (v > INT64_MAX / 10)
+			return -2;
 		v *= 10;
+	}
 	*out = v;
 	return (int)(p - s);
 }
@@ -153,17 +160,22 @@ void
 st_fmt_size(int64_t b, char buf[32])
 {
 	static const char units[] = "KMGTP";
-	int i;
+	int i, n;
 
 	if (b < 1024 || b % 1024) {
 		snprintf(buf, 32, "%lld", (long long)b);
 		return;
 	}
-	/* exact when it divides, else one decimal: sizes read back as typed */
+	/* the largest unit it divides exactly (1536M), or a fraction of the
+	 * next one when exact in the 3 decimals st_parse_size reads (1.5G):
+	 * sizes read back as typed, never rounded */
 	for (i = -1; i < 4 && b >= 1024 && b % 1024 == 0; i++)
 		b /= 1024;
-	if (b >= 1024 && i < 4) {
-		snprintf(buf, 32, "%.1f%c", b / 1024.0, units[i + 1]);
+	if (b >= 1024 && i < 4 && (b % 1024) * 1000 % 1024 == 0) {
+		n = snprintf(buf, 32, "%lld.%03lld", (long long)(b / 1024), (long long)((b % 1024) * 1000 / 1024));
+		while (buf[n - 1] == '0')
+			buf[--n] = '\0';
+		snprintf(buf + n, 32 - (size_t)n, "%c", units[i + 1]);
 		return;
 	}
 	snprintf(buf, 32, "%lld%c", (long long)b, units[i]);

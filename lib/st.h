@@ -120,6 +120,8 @@ int st_db_open(struct st_db *db, int write);
 int st_db_create(struct st_db *db, const char *path, int *created, int *migrated);
 void st_db_close(struct st_db *db);
 int st_db_begin(struct st_db *db);	/* BEGIN IMMEDIATE */
+int st_db_read(struct st_db *db);	/* BEGIN DEFERRED: a snapshot to read */
+int st_db_savepoint(struct st_db *db, int op);	/* 0 begin, 1 release, -1 undo */
 int st_db_commit(struct st_db *db);
 void st_db_rollback(struct st_db *db);
 int st_db_code(struct st_db *db, int rc);	/* sqlite rc -> exit code */

@@ -95,3 +95,46 @@ fails_with() {
 
 # a digest of everything the state file holds, to show a command changed nothing
 state_sum() { sqlite3 "$ST_STATE" .dump | sha256sum | cut -c1-16; }
+
+# --- Docker: the real dockerd on its unix socket ---
+docker_sock=/var/run/docker.sock
+# docker_api METHOD PATH [curl args...]: the Engine API, for assertions
+docker_api() {
+	_m=$1 _p=$2; shift 2
+	curl -s --unix-socket "$docker_sock" -X "$_m" "$@" "http://docker/v1.41$_p"
+}
+# need_docker: a reachable dockerd, a host row for it, the test image
+# (busybox imported as st-test/busybox:1), and a trap removing every
+# container of this test's cluster
+need_docker() {
+	docker_api GET /_ping >/dev/null 2>&1 || skip_all "dockerd is not running (sh share/start-daemons)"
+	cluster=$(st-init 2>/dev/null) || { echo "Bail out! st-init failed"; exit 1; }
+	at_exit "docker_rm_cluster $cluster"
+	host=$(st-host-add --docker "unix://$docker_sock" local 2>"$trash/err") ||
+		{ echo "Bail out! st-host-add: $(cat "$trash/err")"; exit 1; }
+	test_image=st-test/busybox:1
+	if ! docker_api GET "/images/$test_image/json" -f -o /dev/null; then
+		test_image_tar >"$trash/busybox.tar" &&
+		st-image-import --name "$test_image" "$trash/busybox.tar" >/dev/null ||
+			{ echo "Bail out! unable to import the test image"; exit 1; }
+	fi
+}
+# test_image_tar: a busybox root filesystem as a tar on stdout
+test_image_tar() {
+	_r=$trash/rootfs
+	rm -rf "$_r"; mkdir -p "$_r/bin" "$_r/www" "$_r/tmp" "$_r/etc"
+	cp /bin/busybox "$_r/bin/" || return 1
+	for _a in sh ls cat echo httpd sleep wget ps env hostname id nc true false; do
+		ln -s busybox "$_r/bin/$_a"
+	done
+	echo 'root:x:0:0:root:/:/bin/sh' >"$_r/etc/passwd"
+	tar -C "$_r" -cf - .
+}
+# docker_ps_cluster UUID: names of the containers labelled with that cluster
+docker_ps_cluster() {
+	docker_api GET "/containers/json?all=1&filters=$(printf '{"label":["io.stampede.cluster=%s"]}' "$1" | jq -sRr @uri)" |
+		jq -r '.[].Names[0]' | sed 's|^/||' | sort
+}
+docker_rm_cluster() {
+	for _c in $(docker_ps_cluster "$1"); do docker_api DELETE "/containers/$_c?force=1" >/dev/null; done
+}
