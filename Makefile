@@ -102,10 +102,10 @@ install: all
 	    $(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(DATADIR)/stampede/hooks
 	install -m 755 $(CMDS) $(DESTDIR)$(BINDIR)
 	install -d $(DESTDIR)$(LIBEXECDIR)
-	install -m 755 $(MODS) $(DESTDIR)$(LIBEXECDIR)
-	install -m 644 $(MAN1) $(DESTDIR)$(MANDIR)/man1
-	install -m 644 $(MAN5) $(DESTDIR)$(MANDIR)/man5
-	install -m 644 $(MAN7) $(DESTDIR)$(MANDIR)/man7
+	$(if $(MODS),install -m 755 $(MODS) $(DESTDIR)$(LIBEXECDIR))
+	$(if $(MAN1),install -m 644 $(MAN1) $(DESTDIR)$(MANDIR)/man1)
+	$(if $(MAN5),install -m 644 $(MAN5) $(DESTDIR)$(MANDIR)/man5)
+	$(if $(MAN7),install -m 644 $(MAN7) $(DESTDIR)$(MANDIR)/man7)
 	install -m 644 share/schema.sql $(DESTDIR)$(DATADIR)/stampede
 	install -m 755 share/install-deps share/start-daemons $(DESTDIR)$(DATADIR)/stampede
 	for f in hooks/*.sample; do [ ! -e "$$f" ] || install -m 644 "$$f" $(DESTDIR)$(DATADIR)/stampede/hooks; done

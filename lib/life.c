@@ -270,3 +270,97 @@ st_inst_driver(struct st_db *db, const char *arg, char id[ST_ID_LEN + 1], const 
 		return ST_PERM;
 	return ST_OK;
 }
+
+/* does the instance's host have a container endpoint? a host registered
+ * with --no-probe and no --docker can hold no container to remove */
+static int
+has_endpoint(struct st_db *db, const char *host)
+{
+	sqlite3_stmt *st = st_db_prep(db, "SELECT docker IS NOT NULL FROM hosts WHERE id = ?1");
+	int yes = 0;
+
+	if (st == NULL)
+		return 0;
+	sqlite3_bind_text(st, 1, host, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		yes = sqlite3_column_int(st, 0);
+	sqlite3_reset(st);
+	return yes;
+}
+
+int
+st_life_remove(struct st_db *db, const char *arg, int force, char id[ST_ID_LEN + 1])
+{
+	const struct st_driver *drv;
+	struct st_drv_ctx c;
+	struct row r;
+	int rc, drc;
+
+	if ((rc = st_db_begin(db)) != ST_OK)
+		return rc;
+	if ((rc = load(db, arg, &r)) != ST_OK) {
+		st_db_rollback(db);
+		return rc;
+	}
+	memcpy(id, r.id, sizeof r.id);
+	/* nothing was ever made on a host: the row goes, in one transaction */
+	if (!r.placed || strcmp(r.kind, "container") != 0 || !has_endpoint(db, r.host)) {
+		if ((rc = st_sched_remove(db, r.id, id)) != ST_OK) {
+			st_db_rollback(db);
+			return rc;
+		}
+		return st_db_commit(db);
+	}
+	if (!force && (strcmp(r.state, "running") == 0 || strcmp(r.state, "starting") == 0 ||
+	    strcmp(r.state, "stopping") == 0)) {
+		st_db_rollback(db);
+		return st_fail(ST_PERM, "unable to remove '%s': it is %s (st-stop it first, or st-rm -f)", r.id, r.state);
+	}
+	if ((rc = st_drv_ctx_host(db, r.host, &c)) != ST_OK) {
+		st_db_rollback(db);
+		rc = st_fail(rc, "unable to remove '%s': %s", r.id, c.err);
+		st_drv_ctx_free(&c);
+		return rc;
+	}
+	if (strcmp(r.state, "removing") != 0 && ((rc = cas(db, r.id, r.state, "removing", NULL)) != ST_OK)) {
+		st_db_rollback(db);
+		st_drv_ctx_free(&c);
+		return st_fail(rc, "unable to remove '%s': its state changed under us", r.id);
+	}
+	if ((rc = st_db_commit(db)) != ST_OK) {
+		st_drv_ctx_free(&c);
+		return rc;
+	}
+	if ((drv = st_driver_load("docker")) == NULL) {
+		drc = ST_PERM;
+		snprintf(c.err, sizeof c.err, "the docker driver module is missing");
+	} else {
+		drc = drv->remove(&c, r.id);
+	}
+	if ((rc = st_db_begin(db)) != ST_OK)
+		goto out;
+	if (drc == ST_OK) {
+		rc = st_sched_remove(db, r.id, id);
+	} else {
+		/* the container may still be there: back to where it was, to
+		 * retry, or error when retrying cannot help */
+		rc = cas(db, r.id, "removing", drc == ST_TEMP ? r.state : "error", c.err);
+		if (rc == ST_OK) {
+			json_t *d = json_pack("{s:s, s:s}", "host", r.host, "error", c.err);
+
+			rc = st_event(db, r.id, "instance.remove.failed", d);
+			json_decref(d);
+		}
+	}
+	if (rc != ST_OK) {
+		st_db_rollback(db);
+		goto out;
+	}
+	if ((rc = st_db_commit(db)) != ST_OK)
+		goto out;
+	if (drc != ST_OK)
+		rc = st_fail(drc, "unable to remove '%s': %s", r.id, c.err);
+out:
+	st_drv_ctx_free(&c);
+	return rc;
+}

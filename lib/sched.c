@@ -681,13 +681,15 @@ st_sched_remove(struct st_db *db, const char *arg, char id[ST_ID_LEN + 1])
 		return rc;
 	memcpy(id, in.id, ST_ID_LEN + 1);
 	/* without a driver, only what never ran, or ran and stopped, goes */
-	if (strcmp(in.state, "requested") != 0 && strcmp(in.state, "scheduled") != 0 && strcmp(in.state, "stopped") != 0)
-		return st_fail(ST_PERM, "unable to remove '%s': instance is %s; only requested, scheduled and stopped instances can be removed", in.id, in.state);
+	/* removing: the driver has taken the workload away (lib/life.c) */
+	if (strcmp(in.state, "requested") != 0 && strcmp(in.state, "scheduled") != 0 && strcmp(in.state, "stopped") != 0 &&
+	    strcmp(in.state, "error") != 0 && strcmp(in.state, "removing") != 0)
+		return st_fail(ST_PERM, "unable to remove '%s': instance is %s; stop it first, or st-rm -f", in.id, in.state);
 	if ((rc = exec(db, sp_begin)) != ST_OK)
 		return st_fail(rc, "unable to remove '%s': %s", in.id, st_db_err(db));
 	if ((rc = release(db, &in, &why)) != ST_OK)
 		goto fail;
-	st = prep(db, "DELETE FROM instances WHERE id = ?1 AND state IN ('requested', 'scheduled', 'stopped')");
+	st = prep(db, "DELETE FROM instances WHERE id = ?1 AND state IN ('requested', 'scheduled', 'stopped', 'error', 'removing')");
 	sqlite3_bind_text(st, 1, in.id, -1, SQLITE_STATIC);
 	if ((rc = step_changed(db, st)) != 1) {
 		why = rc < 0 ? st_db_err(db) : "the instance changed state meanwhile";

@@ -259,6 +259,9 @@ struct st_life_opts { int timeout, quiet; };
 /* one record; prints its own errors; sets id on success */
 int st_life(struct st_db *db, enum st_life_act act, const char *arg, const struct st_life_opts *o, char id[ST_ID_LEN + 1]);
 int st_life_main(int argc, char **argv, enum st_life_act act);	/* st-start, st-stop, st-restart */
+/* st-rm: removes the container (running ones only with force), releases
+ * the reservation, deletes the row; prints its own errors */
+int st_life_remove(struct st_db *db, const char *arg, int force, char id[ST_ID_LEN + 1]);
 /* the driver and endpoint of a placed instance; prints its own errors */
 int st_inst_driver(struct st_db *db, const char *arg, char id[ST_ID_LEN + 1], const struct st_driver **drv, struct st_drv_ctx *c);
 
