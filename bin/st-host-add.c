@@ -104,6 +104,9 @@ probe(const char *name)
 
 	if ((rc = st_drv_probe(&c, &cpu, &mem, version)) != ST_OK)
 		st_die(rc, "unable to add host '%s': %s", st_q(name), c.err);
+	/* --cpu and --mem cap what is used of the host, now and at each probe */
+	tmpl.cpu_cap = tmpl.cpu;
+	tmpl.mem_cap = tmpl.mem;
 	if (tmpl.cpu == 0 || tmpl.cpu > cpu)
 		tmpl.cpu = cpu;
 	if (tmpl.mem == 0 || tmpl.mem > mem)

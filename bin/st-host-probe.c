@@ -51,15 +51,22 @@ one(const char *arg, void *ctx)
 		json_t *d = json_pack("{s:s, s:s?}", "from", before, "error", prc == ST_OK ? NULL : c.err);
 
 		snprintf(ev, sizeof ev, "host.%s", json_string_value(json_object_get(h2, "state")));
-		st_event(&db, id, ev, d);
+		rc = st_event(&db, id, ev, d);
 		json_decref(d);
+		if (rc != ST_OK) {
+			st_db_rollback(&db);
+			json_decref(h);
+			json_decref(h2);
+			rc = st_fail(rc, "unable to record the probe of '%s': %s", st_q(arg), st_db_err(&db));
+			goto out;
+		}
 	}
 	json_decref(h);
 	json_decref(h2);
 	if ((rc = st_db_commit(&db)) != ST_OK)
 		goto out;
 	if (prc != ST_OK) {
-		rc = st_fail(prc, "unable to probe host '%s': %s", st_q(arg), c.err);
+		rc = st_fail(prc, "unable to probe host '%s': %s", c.host, c.err);
 		goto out;
 	}
 	printf("%s\n", id);

@@ -5,6 +5,7 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "st.h"
@@ -83,8 +84,16 @@ main(int argc, char **argv)
 	}
 	if (ref == NULL || argc - optind != 1)
 		usage(ST_USAGE);
-	if (access(argv[optind], R_OK) != 0)
-		st_die(ST_USAGE, "unable to read '%s': %s", st_q(argv[optind]), strerror(errno));
+	{
+		struct stat sb;
+
+		/* each host reads the file from its start: a pipe would give
+		 * the second host nothing */
+		if (stat(argv[optind], &sb) < 0 || access(argv[optind], R_OK) != 0)
+			st_die(ST_USAGE, "unable to read '%s': %s", st_q(argv[optind]), strerror(errno));
+		if (!S_ISREG(sb.st_mode))
+			st_die(ST_USAGE, "unable to import '%s': not a regular file", st_q(argv[optind]));
+	}
 	if ((rc = st_db_open(&db, 0)) != ST_OK)
 		return rc;
 	json_array_foreach(names, i, x) {

@@ -65,7 +65,10 @@ auth_for(const char *ref, const char *file)
 	size_t n;
 
 	registry_of(ref, reg, sizeof reg);
-	if (user && pass) {
+	if (!user != !pass)
+		st_die(ST_USAGE, "ST_REGISTRY_USER and ST_REGISTRY_PASSWORD go together");
+	/* an option overrides the environment */
+	if (user && pass && file == NULL) {
 		o = json_pack("{s:s, s:s, s:s}", "username", user, "password", pass, "serveraddress", reg);
 		goto encode;
 	}
@@ -80,6 +83,9 @@ auth_for(const char *ref, const char *file)
 	if ((cfg = json_load_file(file, 0, NULL)) == NULL)
 		st_die(ST_PERM, "unable to read credentials '%s': not JSON like Docker's config.json", st_q(file));
 	a = json_object_get(json_object_get(json_object_get(cfg, "auths"), reg), "auth");
+	/* docker login writes Docker Hub's entry under its v1 URL */
+	if (a == NULL && strcmp(reg, "docker.io") == 0)
+		a = json_object_get(json_object_get(json_object_get(cfg, "auths"), "https://index.docker.io/v1/"), "auth");
 	if (!json_is_string(a)) {
 		json_decref(cfg);
 		return NULL;

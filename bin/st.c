@@ -16,14 +16,26 @@ static const struct { const char *name, *what; } cmds[] = {
 	{ "attr", "set, remove or read attributes of objects" },
 	{ "create", "record new instances (state requested)" },
 	{ "events", "print or follow the event log" },
-	{ "host-add", "register hosts" },
+	{ "exec", "run a command inside a running instance" },
+	{ "host-add", "register hosts (probing their docker endpoint)" },
+	{ "host-drain", "stop placing new instances on hosts" },
 	{ "host-ls", "list hosts, their capacity and use" },
+	{ "host-probe", "refresh hosts' capacity and reachability" },
 	{ "host-rm", "forget hosts that hold no instances" },
+	{ "host-undrain", "take drained hosts back into service" },
+	{ "image-import", "import a root filesystem tarball as an image" },
+	{ "image-pull", "pull an image from a registry onto hosts" },
 	{ "init", "create or migrate the state file" },
 	{ "inspect", "print objects as JSON" },
 	{ "label", "set, remove or read labels of objects" },
+	{ "logs", "print what an instance wrote" },
 	{ "ps", "list instances" },
+	{ "restart", "restart instances" },
+	{ "rm", "remove instances and release their reservation" },
+	{ "schedule", "place instances on hosts" },
+	{ "start", "start instances on their hosts" },
 	{ "state-backup", "copy the live state file consistently" },
+	{ "stop", "stop instances" },
 };
 
 static void
@@ -44,7 +56,7 @@ help(void)
 			for (i = 0; i < ST_NELEM(cmds) && strcmp(cmds[i].name, e->d_name + 3) != 0; i++)
 				;
 			if (i == ST_NELEM(cmds))
-				printf("  %-14s\n", e->d_name + 3);
+				printf("  %s\n", e->d_name + 3);
 		}
 		closedir(d);
 	}

@@ -472,7 +472,7 @@ st_db_backup(struct st_db *db, const char *file, const char **why)
 
 		if (sqlite3_open_v2(tmp, &c, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK ||
 		    sqlite3_exec(c, "PRAGMA journal_mode=WAL", NULL, NULL, NULL) != SQLITE_OK) {
-			*why = sqlite3_errmsg(c);
+			*why = "unable to set WAL mode on the copy";
 			sqlite3_close(c);
 			unlink(tmp);
 			free(tmp);

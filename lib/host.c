@@ -18,8 +18,9 @@ st_host_insert(struct st_db *db, struct st_host *h, const char **why)
 	for (tries = 0; tries < 8; tries++) {
 		st_id_new(ST_HOST, h->id);
 		st = st_db_prep(db, "INSERT INTO hosts (id, name, kinds, docker, libvirt, cpu, mem, created, "
-		    "tls_ca, tls_cert, tls_key, insecure, version, probed) "
-		    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, CASE WHEN ?13 IS NULL THEN NULL ELSE ?8 END)");
+		    "tls_ca, tls_cert, tls_key, insecure, version, probed, cpu_cap, mem_cap) "
+		    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, CASE WHEN ?13 IS NULL THEN NULL ELSE ?8 END, "
+		    "nullif(?14, 0), nullif(?15, 0))");
 		if (st == NULL)
 			return ST_PERM;
 		sqlite3_bind_text(st, 1, h->id, -1, SQLITE_STATIC);
@@ -42,6 +43,8 @@ st_host_insert(struct st_db *db, struct st_host *h, const char **why)
 		sqlite3_bind_int(st, 12, h->insecure);
 		if (h->version)
 			sqlite3_bind_text(st, 13, h->version, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 14, h->cpu_cap);
+		sqlite3_bind_int64(st, 15, h->mem_cap);
 		rc = sqlite3_step(st);
 		sqlite3_reset(st);
 		if (rc == SQLITE_DONE)
@@ -200,7 +203,8 @@ st_host_probed(struct st_db *db, const char *id, int ok, int64_t cpu, int64_t me
 	int rc;
 
 	if (ok)
-		st = st_db_prep(db, "UPDATE hosts SET cpu = max(?2, cpu_used), mem = max(?3, mem_used), version = ?4, "
+		st = st_db_prep(db, "UPDATE hosts SET cpu = max(min(?2, coalesce(cpu_cap, ?2)), cpu_used), "
+		    "mem = max(min(?3, coalesce(mem_cap, ?3)), mem_used), version = ?4, "
 		    "probed = ?5, state = CASE state WHEN 'unreachable' THEN 'active' ELSE state END WHERE id = ?1");
 	else
 		st = st_db_prep(db, "UPDATE hosts SET state = CASE state WHEN 'active' THEN 'unreachable' ELSE state END, "

@@ -119,7 +119,8 @@ st_life(struct st_db *db, enum st_life_act act, const char *arg, const struct st
 	if (strcmp(r.state, "requested") == 0) {
 		st_db_rollback(db);
 		if (act == ST_LIFE_STOP) {
-			fprintf(stderr, "%s: '%s' was never started\n", st_prog, r.id);
+			if (!o->quiet)
+				fprintf(stderr, "%s: '%s' was never started\n", st_prog, r.id);
 			return ST_OK;
 		}
 		return st_fail(ST_PERM, "unable to %s '%s': not scheduled (st-schedule places it)", verbs[act], r.id);

@@ -108,8 +108,14 @@ st_resolve(struct st_db *db, int t, const char *s, char id[ST_ID_LEN + 1])
 			return st_fail(ST_PERM, "unable to find %s '%s': no such name, and an ID prefix needs at least 4 hex digits", tname(t), st_q(s));
 		}
 	}
-	if (f.n == 0)
+	if (f.n == 0) {
+		const char *why;
+
+		/* neither a possible name nor an ID: a malformed operand */
+		if (st_valid_name(s, &why) < 0 && !st_id_shape(s) && hexrun(s) < 0)
+			return st_fail(st_bad(), "unable to find %s '%s': not an ID or a name (%s)", tname(t), st_q(s), why);
 		return st_fail(ST_PERM, "unable to find %s '%s': no such %s", tname(t), st_q(s), tname(t));
+	}
 	if (f.n > 1) {
 		st_fail(ST_PERM, "unable to find %s '%s': ambiguous ID prefix, candidates:", tname(t), st_q(s));
 		for (k = 0; k < f.n && k < 10; k++)

@@ -569,11 +569,13 @@ reserve(struct st_db *db, const struct inst *in, const char *host, const char **
 			return ST_PERM;
 		}
 	}
+	/* the state as read: "state IN (...)" would build a temporary table */
 	st = prep(db, "UPDATE instances SET state = 'scheduled', host = ?2, updated = ?3 "
-	    "WHERE id = ?1 AND state IN ('requested', 'stopped') AND host IS NULL");
+	    "WHERE id = ?1 AND state = ?4 AND host IS NULL");
 	sqlite3_bind_text(st, 1, in->id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, host, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, st_now());
+	sqlite3_bind_text(st, 4, in->state, -1, SQLITE_STATIC);
 	if ((n = step_changed(db, st)) != 1) {
 		*why = n < 0 ? st_db_err(db) : "the instance changed state meanwhile";
 		return n < 0 ? st_db_code(db, sqlite3_errcode(db->h)) : ST_PERM;
@@ -588,57 +590,58 @@ placed(const char *state)
 	    strcmp(state, "running") == 0 || strcmp(state, "stopping") == 0;
 }
 
+/* Only a stopped instance has a write to undo when it fits nowhere (the
+ * release of its old place), so only it pays for a savepoint. A write
+ * failing after the checks, all but impossible under the lock (I/O error,
+ * out of memory), rolls the whole batch back: half a reservation is never
+ * committed. */
 static int
 place(struct st_db *db, const struct st_sched *s, struct inst *in, struct cand *to)
 {
 	struct tally t;
 	const char *why;
 	char sum[256], old[ST_ID_LEN + 1];
+	int rc, sp = *in->host != '\0';
 	json_t *d;
-	int rc;
 
 	if ((rc = load_ports(db, in)) != ST_OK)
 		return st_fail(rc, "unable to schedule '%s': %s", in->id, st_db_err(db));
 	if (s->spread_by)
 		in->grouped = label_get(db, in->id, s->spread_by, in->group);
-	if ((rc = exec(db, sp_begin)) != ST_OK)
+	if (sp && (rc = exec(db, sp_begin)) != ST_OK)
 		return st_fail(rc, "unable to schedule '%s': %s", in->id, st_db_err(db));
 	/* a stopped instance gives its place back before it is placed again */
 	memcpy(old, in->host, sizeof old);
 	if ((rc = release(db, in, &why)) != ST_OK)
-		goto fail;
+		goto abort;
 	*in->host = '\0';
-	if ((rc = pick(db, s, in, to)) != ST_OK) {
-		undo(db);
+	if ((rc = pick(db, s, in, to)) == ST_OK && (s->explain || !to->ok))
+		rc = tally(db, s, in, &t);
+	if (rc != ST_OK || !to->ok) {
+		if (sp)
+			undo(db);
+		if (rc != ST_OK)
+			return rc;
+		brief(&t, sum, sizeof sum);
+		rc = st_fail(ST_PERM, "unable to schedule '%s': no host fits (%s)", in->id, sum);
+		explain(s, in, &t, NULL);
 		return rc;
 	}
-	if (s->explain || !to->ok) {
-		if ((rc = tally(db, s, in, &t)) != ST_OK) {
-			undo(db);
-			return rc;
-		}
-		if (!to->ok) {
-			undo(db);
-			brief(&t, sum, sizeof sum);
-			rc = st_fail(ST_PERM, "unable to schedule '%s': no host fits (%s)", in->id, sum);
-			explain(s, in, &t, NULL);
-			return rc;
-		}
+	if (s->explain)
 		explain(s, in, &t, to);
-	}
 	if ((rc = reserve(db, in, to->id, &why)) != ST_OK)
-		goto fail;
-	d = *old ? json_pack("{s:s, s:s}", "host", to->id, "from", old) : json_pack("{s:s}", "host", to->id);
+		goto abort;
+	d = sp ? json_pack("{s:s, s:s}", "host", to->id, "from", old) : json_pack("{s:s}", "host", to->id);
 	rc = st_event(db, in->id, "instance.schedule", d);
 	json_decref(d);
-	if (rc != ST_OK || (rc = exec(db, sp_release)) != ST_OK) {
+	if (rc != ST_OK || (sp && (rc = exec(db, sp_release)) != ST_OK)) {
 		why = st_db_err(db);
-		goto fail;
+		goto abort;
 	}
 	return ST_OK;
-fail:
-	undo(db);
-	return st_fail(rc, "unable to schedule '%s': %s", in->id, why);
+abort:
+	st_db_rollback(db);
+	return st_fail(rc, "unable to schedule '%s': %s (the batch was rolled back)", in->id, why);
 }
 
 int
@@ -649,6 +652,8 @@ st_sched_place(struct st_db *db, const struct st_sched *s, const char *arg,
 	struct cand to = { .ok = 0 };
 	int rc;
 
+	if (!db->in_tx)	/* an earlier record of the batch rolled it back */
+		return st_fail(ST_TEMP, "unable to schedule '%s': the batch was rolled back", st_q(arg));
 	if ((rc = find(db, arg, &in)) != ST_OK)
 		return rc;
 	memcpy(id, in.id, ST_ID_LEN + 1);
@@ -689,8 +694,10 @@ st_sched_remove(struct st_db *db, const char *arg, char id[ST_ID_LEN + 1])
 		return st_fail(rc, "unable to remove '%s': %s", in.id, st_db_err(db));
 	if ((rc = release(db, &in, &why)) != ST_OK)
 		goto fail;
-	st = prep(db, "DELETE FROM instances WHERE id = ?1 AND state IN ('requested', 'scheduled', 'stopped', 'error', 'removing')");
+	/* compare-and-set on the state checked above */
+	st = prep(db, "DELETE FROM instances WHERE id = ?1 AND state = ?2");
 	sqlite3_bind_text(st, 1, in.id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, in.state, -1, SQLITE_STATIC);
 	if ((rc = step_changed(db, st)) != 1) {
 		why = rc < 0 ? st_db_err(db) : "the instance changed state meanwhile";
 		rc = rc < 0 ? st_db_code(db, sqlite3_errcode(db->h)) : ST_PERM;

@@ -163,6 +163,7 @@ struct st_host {
 	int64_t cpu, mem;	/* millicpus, bytes */
 	const char *docker, *libvirt;
 	const char *tls_ca, *tls_cert, *tls_key, *version;
+	int64_t cpu_cap, mem_cap;	/* 0: none */
 	int insecure;
 	const struct st_kvs *labels;
 };

@@ -512,7 +512,8 @@ registry_code(const char *m, long st)
 {
 	static const char *const perm[] = { "unauthorized", "authentication required",
 		"no basic auth credentials", "denied", "not found", "manifest unknown",
-		"invalid reference", "no such host", "repository does not exist" };
+		"invalid reference", "no such host", "repository does not exist",
+		"tar", "archive", "unexpected EOF" };
 	size_t i;
 
 	for (i = 0; i < sizeof perm / sizeof perm[0]; i++)
@@ -555,9 +556,13 @@ image_stream(struct st_drv_ctx *c, struct sink *s, long st)
 static void
 split_ref(const char *ref, char *repo, size_t rn, char *tag, size_t tn)
 {
-	const char *slash = strrchr(ref, '/'), *colon = strrchr(ref, ':');
+	const char *slash = strrchr(ref, '/'), *colon = strrchr(ref, ':'), *at = strchr(ref, '@');
 
-	if (colon && (!slash || colon > slash)) {
+	/* the API takes a digest where a tag goes */
+	if (at) {
+		snprintf(repo, rn, "%.*s", (int)(at - ref), ref);
+		snprintf(tag, tn, "%s", at + 1);
+	} else if (colon && (!slash || colon > slash)) {
 		snprintf(repo, rn, "%.*s", (int)(colon - ref), ref);
 		snprintf(tag, tn, "%s", colon + 1);
 	} else {

@@ -19,6 +19,8 @@ CREATE TABLE hosts (
 	tls_cert TEXT,
 	tls_key TEXT,
 	insecure INTEGER NOT NULL DEFAULT 0,	-- tcp:// without TLS, asked for
+	cpu_cap INTEGER,	-- the most of a probed host's capacity to use
+	mem_cap INTEGER,	-- (--cpu, --mem given with a probe; NULL: all)
 	version TEXT,		-- what the last probe found
 	probed INTEGER,		-- when
 	cpu INTEGER NOT NULL CHECK (cpu > 0),

@@ -238,8 +238,8 @@ table=$(cat <<'EOF'
 100 "'i-000000000000'"   st-host-rm i-000000000000
 100 "'abc'"              st-host-rm abc
 100 "'h-ab'"             st-host-rm h-ab
-100 "'a;b'"              st-host-rm 'a;b'
-100 "'../x'"             st-host-rm ../x
+2   "'a;b'"              st-host-rm 'a;b'
+2   "'../x'"             st-host-rm ../x
 2   "aaa...'"            st-host-rm "$long"
 2   "'a\xffb'"           st-host-rm "a${ff}b"
 2   "''"                 st-host-rm ''

@@ -53,7 +53,7 @@ is "$(idof)" "$beef" 'all 12 digits without h- resolve'
 fails_with 100 "'i-$p4'" st-inspect "i-$p4"
 fails_with 100 'at least 4 hex digits' st-inspect "h-$(echo "$hex" | cut -c1-3)"
 fails_with 100 "'be'" st-inspect be
-fails_with 100 "'BEEF'" st-inspect BEEF
+fails_with 2 "'BEEF'" st-inspect BEEF
 
 # a prefix shared by a host and an instance: ambiguous without the type
 fails_with 100 'ambiguous' st-inspect dead
