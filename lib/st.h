@@ -230,8 +230,8 @@ int st_constraint_parse(const char *s, struct st_constraint *c, const char **why
 /* resolves HOST and adds it to s->exclude; prints its error */
 int st_sched_exclude(struct st_db *db, struct st_sched *s, const char *host);
 void st_sched_free(struct st_sched *s);
-/* tunes the connection for placement (page cache for the host indexes) */
-void st_sched_init(struct st_db *db);
+/* before st_db_open: process-wide SQLite settings for a fast placement */
+void st_sched_init(void);
 /* places instance arg (ID, name, prefix) inside the open transaction: a
  * requested or stopped one is (re)placed, a placed one reported as it is;
  * sets id and host (its name, else ID). Prints its own errors, and the

@@ -60,7 +60,8 @@ CREATE TABLE instances (
 	updated INTEGER NOT NULL
 );
 CREATE INDEX instances_host ON instances (host);
-CREATE INDEX instances_state ON instances (state);
+-- no index on state: each one costs every transition a b-tree update,
+-- and a listing by state reads the table anyway
 
 -- published ports; host_of is set while the instance holds a host, and
 -- the unique index makes a host port a resource no two instances share
@@ -98,5 +99,5 @@ CREATE TABLE events (
 	event TEXT NOT NULL,
 	detail TEXT NOT NULL DEFAULT '{}'
 );
-CREATE INDEX events_time ON events (time);
-CREATE INDEX events_object ON events (object);
+-- appended by every transition: no index but the key (pruning by time
+-- is a rare full scan)
