@@ -251,8 +251,8 @@ probe(struct st_drv_ctx *c, json_t **info)
 	return 0;
 }
 
-/* the container of instance id, if it is ours: "absent", or its state;
- * a container of that name that is not this cluster's is an error */
+/* the state of instance id's container: "absent", "foreign" (a container
+ * of that name that is not ours: c->err says whose), or Docker's state */
 static int
 owned(struct st_drv_ctx *c, const char *id, char state[32])
 {
@@ -273,14 +273,14 @@ owned(struct st_drv_ctx *c, const char *id, char state[32])
 	labels = json_object_get(json_object_get(j, "Config"), "Labels");
 	cl = json_string_value(json_object_get(labels, "io.stampede.cluster"));
 	iid = json_string_value(json_object_get(labels, "io.stampede.id"));
-	if (cl == NULL || iid == NULL || strcmp(iid, id) != 0) {
+	if (cl == NULL || iid == NULL || strcmp(iid, id) != 0 || strcmp(cl, c->cluster) != 0) {
+		if (cl == NULL || iid == NULL || strcmp(iid, id) != 0)
+			fail(c, 100, "container 'st-%s' on host '%s' has no Stampede labels: not touching it", id, c->host);
+		else
+			fail(c, 100, "container 'st-%s' on host '%s' belongs to another cluster (%s): not touching it", id, c->host, cl);
 		json_decref(j);
-		return fail(c, 100, "container 'st-%s' on host '%s' has no Stampede labels: not touching it", id, c->host);
-	}
-	if (strcmp(cl, c->cluster) != 0) {
-		rc = fail(c, 100, "container 'st-%s' on host '%s' belongs to another cluster (%s): not touching it", id, c->host, cl);
-		json_decref(j);
-		return rc;
+		snprintf(state, 32, "foreign");
+		return 0;
 	}
 	s = json_string_value(json_object_get(json_object_get(j, "State"), "Status"));
 	snprintf(state, 32, "%s", s ? s : "unknown");
@@ -310,6 +310,8 @@ create(struct st_drv_ctx *c, json_t *in)
 
 	if ((rc = owned(c, id, state)) != 0)
 		return rc;
+	if (strcmp(state, "foreign") == 0)
+		return 100;
 	if (strcmp(state, "absent") != 0)
 		return 0;	/* created before: a retried start */
 	json_object_foreach(json_object_get(in, "labels"), k, v)
@@ -355,6 +357,8 @@ simple(struct st_drv_ctx *c, const char *id, const char *method, const char *fmt
 
 	if ((rc = owned(c, id, state)) != 0)
 		return rc;
+	if (strcmp(state, "foreign") == 0)
+		return 100;
 	if (strcmp(state, "absent") == 0)
 		return fail(c, 100, "no container for instance '%s' on host '%s'", id, c->host);
 	snprintf(path, sizeof path, fmt, id, arg);
@@ -376,8 +380,9 @@ stop(struct st_drv_ctx *c, const char *id, int timeout)
 
 	if ((rc = owned(c, id, state)) != 0)
 		return rc;
-	if (strcmp(state, "absent") == 0)
-		return 0;	/* nothing runs: stopped */
+	/* nothing of ours runs: stopped (a foreign one is not ours to stop) */
+	if (strcmp(state, "absent") == 0 || strcmp(state, "foreign") == 0)
+		return 0;
 	return simple(c, id, "POST", "/containers/st-%s/stop?t=%d", timeout);
 }
 
@@ -395,7 +400,8 @@ dremove(struct st_drv_ctx *c, const char *id)
 
 	if ((rc = owned(c, id, state)) != 0)
 		return rc;
-	if (strcmp(state, "absent") == 0)
+	/* nothing of ours to remove; a foreign container stays untouched */
+	if (strcmp(state, "absent") == 0 || strcmp(state, "foreign") == 0)
 		return 0;
 	return simple(c, id, "DELETE", "/containers/st-%s?force=1&v=1", 0);
 }
@@ -448,6 +454,8 @@ logs(struct st_drv_ctx *c, const char *id, int follow, long tail, int outfd, int
 
 	if ((rc = owned(c, id, state)) != 0)
 		return rc;
+	if (strcmp(state, "foreign") == 0)
+		return 100;
 	if (strcmp(state, "absent") == 0)
 		return fail(c, 100, "no container for instance '%s' on host '%s'", id, c->host);
 	if (tail >= 0)
@@ -476,6 +484,8 @@ dexec(struct st_drv_ctx *c, const char *id, json_t *argv, int *status)
 
 	if ((rc = owned(c, id, state)) != 0)
 		return rc;
+	if (strcmp(state, "foreign") == 0)
+		return 100;
 	if (strcmp(state, "running") != 0)
 		return fail(c, 100, "instance '%s' is not running on host '%s' (%s)", id, c->host, state);
 	body = json_pack("{s:b, s:b, s:b, s:O}", "AttachStdout", 1, "AttachStderr", 1, "Tty", 0, "Cmd", argv);
