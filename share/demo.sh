@@ -21,8 +21,8 @@ rm -rf "$demo"
 mkdir -p "$demo"
 chmod 700 "$demo"
 
-if [ -t 1 ]; then b=$(printf '\033[1m') n=$(printf '\033[0m'); else b= n=; fi
-say() { printf '\n%s$ %s%s\n' "$b" "$*" "$n"; }
+if [ -t 1 ]; then bold=$(printf "\033[1m") plain=$(printf "\033[0m"); else bold= plain=; fi
+say() { printf "\n%s$ %s%s\n" "$bold" "$*" "$plain"; }
 run() { say "$*"; sh -c "$*"; }
 
 # an image built offline: busybox-static as a root filesystem
