@@ -37,9 +37,9 @@ median() { sort -n | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] 
 i=0
 while [ $i -lt "$RUNS" ]; do
 	t0=$(ms)
-	st-create --image "$image" --cpu 0.1 --mem 16M -- sleep 3600 | st-schedule | st-start -q >/dev/null
+	st-create --image "$image" --cpu 0.01 --mem 8M -- sleep 3600 | st-schedule | st-start -q >/dev/null
 	t1=$(ms)
-	docker run -d --label st-perf=1 --cpus 0.1 --memory 16m "$image" sleep 3600 >/dev/null
+	docker run -d --label st-perf=1 --cpus 0.01 --memory 8m "$image" sleep 3600 >/dev/null
 	t2=$(ms)
 	echo "$t0 $t1" | awk '{ print $2 - $1 }' >>"$dir/st"
 	echo "$t1 $t2" | awk '{ print $2 - $1 }' >>"$dir/dk"
@@ -49,9 +49,9 @@ a=$(median <"$dir/st") b=$(median <"$dir/dk")
 echo "# one container, median of $RUNS (ms): st-create|st-schedule|st-start $a, docker run -d $b, ratio $(echo "$a $b" | awk '{ printf "%.2f", $1 / $2 }')"
 
 t0=$(ms)
-st-create --image "$image" -n 20 --cpu 0.05 --mem 16M -- sleep 3600 | st-schedule | st-start -q >/dev/null
+st-create --image "$image" -n 20 --cpu 0.01 --mem 8M -- sleep 3600 | st-schedule | st-start -q >/dev/null
 t1=$(ms)
 i=0
-while [ $i -lt 20 ]; do docker run -d --label st-perf=1 --cpus 0.05 --memory 16m "$image" sleep 3600 >/dev/null; i=$((i + 1)); done
+while [ $i -lt 20 ]; do docker run -d --label st-perf=1 --cpus 0.01 --memory 8m "$image" sleep 3600 >/dev/null; i=$((i + 1)); done
 t2=$(ms)
 echo "$t0 $t1 $t2" | awk '{ printf "# 20 containers (ms): one pipeline %.0f, 20 docker run -d %.0f, ratio %.2f\n", $2 - $1, $3 - $2, ($2 - $1) / ($3 - $2) }'
