@@ -44,14 +44,6 @@ import(struct st_db *db, const struct st_driver *d, const char *hostid, const ch
 	return rc;
 }
 
-static int
-collect(json_t *h, void *ctx)
-{
-	if (json_is_string(json_object_get(h, "docker")) && strcmp(json_string_value(json_object_get(h, "state")), "active") == 0)
-		json_array_append_new(ctx, json_string(json_string_value(json_object_get(h, "id"))));
-	return ST_OK;
-}
-
 int
 main(int argc, char **argv)
 {
@@ -62,7 +54,6 @@ main(int argc, char **argv)
 	const struct st_driver *d;
 	json_t *hosts = json_array(), *names = json_array(), *x;
 	const char *ref = NULL, *why;
-	char id[ST_ID_LEN + 1];
 	struct st_db db;
 	int c, rc = ST_OK;
 	size_t i;
@@ -96,15 +87,8 @@ main(int argc, char **argv)
 	}
 	if ((rc = st_db_open(&db, 0)) != ST_OK)
 		return rc;
-	json_array_foreach(names, i, x) {
-		if ((rc = st_resolve(&db, ST_HOST, json_string_value(x), id)) != ST_OK)
-			return rc;
-		json_array_append_new(hosts, json_string(id));
-	}
-	if (json_array_size(names) == 0 && (rc = st_host_each(&db, collect, hosts)) != ST_OK)
+	if ((rc = st_docker_hosts(&db, names, hosts)) != ST_OK)
 		return rc;
-	if (json_array_size(hosts) == 0)
-		st_die(ST_PERM, "unable to import '%s': no active host with a docker endpoint", st_q(argv[optind]));
 	if ((d = st_driver_load("docker")) == NULL)
 		return ST_PERM;
 	rc = ST_OK;

@@ -126,14 +126,6 @@ encode:
 	return enc;
 }
 
-static int
-collect(json_t *h, void *ctx)
-{
-	if (json_is_string(json_object_get(h, "docker")) && strcmp(json_string_value(json_object_get(h, "state")), "active") == 0)
-		json_array_append_new(ctx, json_string(json_string_value(json_object_get(h, "id"))));
-	return ST_OK;
-}
-
 int
 main(int argc, char **argv)
 {
@@ -145,7 +137,7 @@ main(int argc, char **argv)
 	struct st_drv_ctx c;
 	json_t *hosts = json_array(), *names = json_array(), *x;
 	const char *file = NULL, *why, *ref;
-	char id[ST_ID_LEN + 1], *auth;
+	char *auth;
 	struct st_db db;
 	int ch, rc, r;
 	size_t i;
@@ -166,15 +158,8 @@ main(int argc, char **argv)
 		st_die(ST_USAGE, "bad image '%s': %s", st_q(ref), why);
 	if ((rc = st_db_open(&db, 0)) != ST_OK)
 		return rc;
-	json_array_foreach(names, i, x) {
-		if ((rc = st_resolve(&db, ST_HOST, json_string_value(x), id)) != ST_OK)
-			return rc;
-		json_array_append_new(hosts, json_string(id));
-	}
-	if (json_array_size(names) == 0 && (rc = st_host_each(&db, collect, hosts)) != ST_OK)
+	if ((rc = st_docker_hosts(&db, names, hosts)) != ST_OK)
 		return rc;
-	if (json_array_size(hosts) == 0)
-		st_die(ST_PERM, "unable to pull '%s': no active host with a docker endpoint", ref);
 	if ((d = st_driver_load("docker")) == NULL)
 		return ST_PERM;
 	auth = auth_for(ref, file);

@@ -169,3 +169,31 @@ st_drv_probe(struct st_drv_ctx *c, int64_t *cpu, int64_t *mem, char version[64])
 	json_decref(info);
 	return ST_OK;
 }
+
+static int
+collect_docker(json_t *h, void *ctx)
+{
+	if (json_is_string(json_object_get(h, "docker")) && strcmp(json_string_value(json_object_get(h, "state")), "active") == 0)
+		json_array_append_new(ctx, json_string(json_string_value(json_object_get(h, "id"))));
+	return ST_OK;
+}
+
+int
+st_docker_hosts(struct st_db *db, json_t *names, json_t *ids)
+{
+	char id[ST_ID_LEN + 1];
+	json_t *x;
+	size_t i;
+	int rc;
+
+	json_array_foreach(names, i, x) {
+		if ((rc = st_resolve(db, ST_HOST, json_string_value(x), id)) != ST_OK)
+			return rc;
+		json_array_append_new(ids, json_string(id));
+	}
+	if (json_array_size(names) == 0 && (rc = st_host_each(db, collect_docker, ids)) != ST_OK)
+		return rc;
+	if (json_array_size(ids) == 0)
+		return st_fail(ST_PERM, "unable to find a host: no active host with a docker endpoint");
+	return ST_OK;
+}

@@ -251,6 +251,8 @@ const struct st_driver *st_driver_load(const char *name);	/* warns on failure */
 int st_drv_ctx_host(struct st_db *db, const char *hostid, struct st_drv_ctx *c);
 void st_drv_ctx_free(struct st_drv_ctx *c);
 int st_valid_docker_url(const char *s, const char **why);
+/* the IDs of the hosts named (resolved), or of every active docker host */
+int st_docker_hosts(struct st_db *db, json_t *names, json_t *ids);
 /* asks the docker endpoint in c for its CPUs (millicpus), memory, version */
 int st_drv_probe(struct st_drv_ctx *c, int64_t *cpu, int64_t *mem, char version[64]);
 
@@ -265,5 +267,96 @@ int st_life_main(int argc, char **argv, enum st_life_act act);	/* st-start, st-s
 int st_life_remove(struct st_db *db, const char *arg, int force, char id[ST_ID_LEN + 1]);
 /* the driver and endpoint of a placed instance; prints its own errors */
 int st_inst_driver(struct st_db *db, const char *arg, char id[ST_ID_LEN + 1], const struct st_driver **drv, struct st_drv_ctx *c);
+
+/* lock.c: per-object owner locks (DESIGN.md 5): flock() on
+ * <state dir>/locks/<id>, taken before an intent is recorded and held
+ * until its result is. The file notes "PID VERB FROM" (FROM: the state
+ * before the intent): a note under a free lock is a dead owner's. */
+struct st_lock {
+	int fd;
+	char *path;
+	char id[ST_ID_LEN + 1];
+	int busy;		/* a live command holds it: pid, verb say who */
+	int pid;		/* the holder, or the dead owner, as noted */
+	char verb[16], from[16], note[64];
+	char err[256];
+};
+/* non-blocking: ST_OK, or 111 with l->err ("busy: being started by pid N") */
+int st_lock_take(struct st_db *db, const char *id, const char *verb, const char *from, struct st_lock *l);
+int st_lock_note(struct st_lock *l, const char *verb, const char *from);
+void st_lock_drop(struct st_lock *l);	/* released, the file unlinked */
+void st_lock_leave(struct st_lock *l);	/* released, a dead owner's note kept */
+/* read-only, creates nothing: 1 when a live command holds it; l tells
+ * who, or who held it last */
+int st_lock_held(struct st_db *db, const char *id, struct st_lock *l);
+const char *st_lock_owner(const struct st_lock *l);	/* "being started by pid N" */
+
+/* fault.c: ST_FAULT=NAME kills the command with SIGKILL at st_fault("NAME")
+ * (the points are listed in stampede(7), FAULT POINTS) */
+void st_fault(const char *name);
+
+/* reconcile.c: a host's containers against the state file; the fixes of
+ * st-reconcile, the findings of st-doctor */
+struct st_view {
+	char host[ST_ID_LEN + 1];
+	struct st_drv_ctx c;
+	const struct st_driver *drv;
+	json_t *byid;		/* instance ID -> container named st-ID of that ID */
+	json_t *odd;		/* the cluster's label without that shape */
+};
+/* lists what the host runs; 111 (or 100) with v->c.err when it cannot */
+int st_view_host(struct st_db *db, const char *host, struct st_view *v);
+void st_view_free(struct st_view *v);
+const char *st_view_state(const struct st_view *v, const char *id);	/* "absent" or Docker's */
+enum { ST_FIX_NONE, ST_FIX_RESOLVE, ST_FIX_REMOVE, ST_FIX_START, ST_FIX_STOP, ST_FIX_VANISHED };
+/* what to do about an instance in state with its container in cstate;
+ * prior: the state before a dead owner's intent, or "" */
+int st_fix_decide(const char *state, const char *cstate, const char *prior, const char **to);
+struct st_reconcile { int dry_run; int64_t grace; };
+/* one host: prints ID<TAB>action<TAB>detail per action, and its errors */
+int st_reconcile_host(struct st_db *db, const struct st_reconcile *o, const char *host);
+/* the hosts with a docker endpoint, as an array of IDs */
+json_t *st_reconcile_hosts(struct st_db *db);
+
+/* doctor.c: st-doctor's checks, read-only; each prints one line per
+ * problem (OBJECT<TAB>check<TAB>detail) and counts it in *n */
+int st_doctor_state(struct st_db *db, int *n);
+int st_doctor_host(struct st_db *db, const char *host, int *n);
+
+/* hook.c: the one runner of hooks, $ST_HOOKS/EVENT.d/NAME (stampede-hooks(5)).
+ * Never called inside a write transaction: a hook may call st-* commands. */
+#define ST_HOOK_WHY 1024
+const char *st_hook_dir(void);	/* $ST_HOOKS, setting hooks, /etc/stampede/hooks */
+int st_hook_has(const char *event);	/* EVENT.d exists: one stat */
+enum { ST_HOOK_RUN, ST_HOOK_SKIP, ST_HOOK_REFUSE };
+struct st_hook_ent { char *name, *why; int verdict; };
+struct st_hook_list {
+	char dir[4200];
+	char why[ST_HOOK_WHY];	/* set: the directories are refused */
+	struct st_hook_ent *v;	/* in C-locale order */
+	size_t n;
+};
+/* every entry of EVENT.d and what a run would do with it */
+int st_hook_list(const char *event, struct st_hook_list *l);
+void st_hook_list_free(struct st_hook_list *l);
+struct st_hook_run {
+	const char *event;	/* "instance.start.pre", ".post", ".filter" */
+	const char *id;		/* NULL before the object exists */
+	json_t *obj;		/* stdin; NULL: st_obj_json(db, id) */
+	json_t *doc;		/* a filter's document, replaced by the chain's */
+	int manual;		/* st-hook-run: post failures returned, not recorded */
+	char why[ST_HOOK_WHY];
+};
+/* pre: 0, or 100 (veto, refused) / 111 (timeout) with why; filter:
+ * likewise; post: failures warned and recorded as event hook.failed */
+int st_hook_run(struct st_db *db, struct st_hook_run *h);
+int st_hook_pre(struct st_db *db, const char *event, const char *id, json_t *obj, char why[ST_HOOK_WHY]);
+void st_hook_post(struct st_db *db, const char *event, const char *id, json_t *obj);
+/* st_drv_ctx.filter; filter_arg points to a struct st_hook_drv */
+struct st_hook_drv { struct st_db *db; const char *id; json_t *obj; int failed; };
+int st_hook_drv_filter(struct st_drv_ctx *c, const char *event, json_t **doc);
+/* st-host-drain (drain 1) and st-host-undrain (0): the transaction of
+ * st_sched_drain between host.drain.pre and .post; prints its errors */
+int st_hook_drain(struct st_db *db, const char *arg, int drain, char id[ST_ID_LEN + 1]);
 
 #endif
