@@ -27,7 +27,30 @@ struct sink {
 	size_t hn, left;
 	int stream;
 	int failed;
+	int progress;	/* image streams: status lines to stderr as they come */
+	size_t shown;	/* how much of b has been looked at for them */
 };
+
+/* the complete JSON lines not yet shown: {"status", "progress"} */
+static void
+show_progress(struct sink *s)
+{
+	char *nl;
+
+	while (s->b.p && (nl = memchr(s->b.p + s->shown, '\n', s->b.n - s->shown)) != NULL) {
+		json_t *j;
+
+		*nl = '\0';
+		j = json_loads(s->b.p + s->shown, 0, NULL);
+		*nl = '\n';
+		s->shown = (size_t)(nl - s->b.p) + 1;
+		if (json_is_string(json_object_get(j, "status")))
+			fprintf(stderr, "%s %s%s\n", json_string_value(json_object_get(j, "status")),
+			    json_is_string(json_object_get(j, "id")) ? json_string_value(json_object_get(j, "id")) : "",
+			    json_is_string(json_object_get(j, "progress")) ? json_string_value(json_object_get(j, "progress")) : "");
+		json_decref(j);
+	}
+}
 
 static int
 fail(struct st_drv_ctx *c, int code, const char *fmt, ...)
@@ -84,6 +107,8 @@ on_data(char *d, size_t sz, size_t nm, void *u)
 			}
 		} else {
 			append(&s->b, d, n);
+			if (s->progress)
+				show_progress(s);
 		}
 		return n;
 	}
@@ -294,26 +319,19 @@ dstate(struct st_drv_ctx *c, const char *id, char state[32])
 	return owned(c, id, state);
 }
 
-static int
-create(struct st_drv_ctx *c, json_t *in)
+/* the body of POST /containers/create for the instance JSON */
+static json_t *
+body_of(struct st_drv_ctx *c, json_t *in)
 {
 	const char *id = json_string_value(json_object_get(in, "id"));
 	const char *image = json_string_value(json_object_get(in, "image"));
 	const char *restart = json_string_value(json_object_get(in, "restart"));
 	json_t *labels = json_object(), *exposed = json_object(), *bind = json_object();
-	json_t *body, *p, *v, *reply = NULL;
-	char path[256], key[32], hp[8], state[32];
+	json_t *p, *v;
+	char key[32], hp[8];
 	const char *k;
 	size_t i;
-	long st;
-	int rc;
 
-	if ((rc = owned(c, id, state)) != 0)
-		return rc;
-	if (strcmp(state, "foreign") == 0)
-		return 100;
-	if (strcmp(state, "absent") != 0)
-		return 0;	/* created before: a retried start */
 	json_object_foreach(json_object_get(in, "labels"), k, v)
 		json_object_set(labels, k, v);
 	json_object_set_new(labels, "io.stampede.id", json_string(id));
@@ -327,7 +345,7 @@ create(struct st_drv_ctx *c, json_t *in)
 			json_object_set_new(bind, key, json_array());
 		json_array_append_new(json_object_get(bind, key), json_pack("{s:s}", "HostPort", hp));
 	}
-	body = json_pack("{s:s, s:O, s:O, s:o, s:o, s:{s:I, s:I, s:I, s:{s:s}, s:o}}",
+	return json_pack("{s:s, s:O, s:O, s:o, s:o, s:{s:I, s:I, s:I, s:{s:s}, s:o}}",
 	    "Image", image, "Env", json_object_get(in, "env"),
 	    "Cmd", json_array_size(json_object_get(in, "cmd")) ? json_object_get(in, "cmd") : json_null(),
 	    "Labels", labels, "ExposedPorts", exposed,
@@ -337,14 +355,53 @@ create(struct st_drv_ctx *c, json_t *in)
 	    "MemorySwap", json_integer_value(json_object_get(in, "mem")),
 	    "RestartPolicy", "Name", restart && strcmp(restart, "no") != 0 ? restart : "no",
 	    "PortBindings", bind);
+}
+
+static int
+create_doc(struct st_drv_ctx *c, json_t *in, json_t **doc)
+{
+	if ((*doc = body_of(c, in)) == NULL)
+		return fail(c, 100, "unable to build the create request of '%s'", json_string_value(json_object_get(in, "id")));
+	return 0;
+}
+
+static int
+create(struct st_drv_ctx *c, json_t *in)
+{
+	const char *id = json_string_value(json_object_get(in, "id"));
+	json_t *body, *labels, *reply = NULL;
+	char path[256], state[32];
+	const char *image;
+	long st;
+	int rc;
+
+	if ((rc = owned(c, id, state)) != 0)
+		return rc;
+	if (strcmp(state, "foreign") == 0)
+		return 100;
+	if (strcmp(state, "absent") != 0)
+		return 0;	/* created before: a retried start */
+	if ((rc = create_doc(c, in, &body)) != 0)
+		return rc;
+	if (c->filter && (rc = c->filter(c, "container.create.filter", &body)) != 0) {
+		json_decref(body);
+		return rc;
+	}
+	/* a filter may add to the labels, never take the container out of
+	 * this cluster's hands */
+	if (!json_is_object(labels = json_object_get(body, "Labels")))
+		json_object_set_new(body, "Labels", labels = json_object());
+	json_object_set_new(labels, "io.stampede.id", json_string(id));
+	json_object_set_new(labels, "io.stampede.cluster", json_string(c->cluster));
+	image = json_string_value(json_object_get(body, "Image"));
 	snprintf(path, sizeof path, "/containers/create?name=st-%s", id);
 	rc = call(c, "POST", path, body, &reply, &st);
-	json_decref(body);
 	json_decref(reply);
 	if (rc == 100 && st == 404)
-		return fail(c, 100, "image '%s' not found on host '%s' (st-image-import or st-image-pull it there)", image, c->host);
-	if (rc == 100 && st == 409)
-		return fail(c, 100, "container name 'st-%s' is taken on host '%s' by a container that is not this instance's", id, c->host);
+		rc = fail(c, 100, "image '%s' not found on host '%s' (st-image-import or st-image-pull it there)", image ? image : "?", c->host);
+	else if (rc == 100 && st == 409)
+		rc = fail(c, 100, "container name 'st-%s' is taken on host '%s' by a container that is not this instance's", id, c->host);
+	json_decref(body);
 	return rc;
 }
 
@@ -432,13 +489,18 @@ list(struct st_drv_ctx *c, json_t **out)
 	if ((rc = call(c, "GET", path, NULL, &j, &st)) != 0)
 		return rc;
 	*out = json_array();
+	/* every container with the cluster label, also one without an
+	 * instance ID: st-doctor reports what does not have our shape */
 	json_array_foreach(j, i, x) {
 		json_t *l = json_object_get(x, "Labels");
 		const char *id = json_string_value(json_object_get(l, "io.stampede.id"));
+		const char *name = json_string_value(json_array_get(json_object_get(x, "Names"), 0));
+		const char *cid = json_string_value(json_object_get(x, "Id"));
 
-		if (id)
-			json_array_append_new(*out, json_pack("{s:s, s:s}", "id", id, "state",
-			    json_is_string(json_object_get(x, "State")) ? json_string_value(json_object_get(x, "State")) : "unknown"));
+		json_array_append_new(*out, json_pack("{s:s?, s:s, s:s, s:s, s:I}", "id", id,
+		    "name", name ? name + (*name == '/') : "", "cid", cid ? cid : "",
+		    "state", json_is_string(json_object_get(x, "State")) ? json_string_value(json_object_get(x, "State")) : "unknown",
+		    "created", json_integer_value(json_object_get(x, "Created"))));
 	}
 	json_decref(j);
 	return 0;
@@ -553,9 +615,6 @@ image_stream(struct st_drv_ctx *c, struct sink *s, long st)
 
 		if (e) {
 			rc = fail(c, registry_code(e, 200), "%s", e);
-		} else if (c->progress && json_is_string(json_object_get(j, "status"))) {
-			fprintf(stderr, "%s %s\n", json_string_value(json_object_get(j, "status")),
-			    json_is_string(json_object_get(j, "progress")) ? json_string_value(json_object_get(j, "progress")) : "");
 		}
 		json_decref(j);
 	}
@@ -584,7 +643,7 @@ split_ref(const char *ref, char *repo, size_t rn, char *tag, size_t tn)
 static int
 image_import(struct st_drv_ctx *c, int fd, const char *ref)
 {
-	struct sink s = { .outfd = -1 };
+	struct sink s = { .outfd = -1, .progress = c->progress };
 	struct source src = { .fd = fd };
 	char repo[512], tag[160], path[1024], *er, *et;
 	CURL *cu = curl_easy_init();
@@ -608,7 +667,7 @@ image_import(struct st_drv_ctx *c, int fd, const char *ref)
 static int
 image_pull(struct st_drv_ctx *c, const char *ref, const char *auth)
 {
-	struct sink s = { .outfd = -1 };
+	struct sink s = { .outfd = -1, .progress = c->progress };
 	char repo[512], tag[160], path[1024], *er, *et, *hdr = NULL;
 	CURL *cu = curl_easy_init();
 	long st;
@@ -650,4 +709,5 @@ const struct st_driver st_driver = {
 	.exec = dexec,
 	.image_import = image_import,
 	.image_pull = image_pull,
+	.create_doc = create_doc,
 };
