@@ -109,6 +109,8 @@ install: all
 	install -m 644 share/schema.sql $(DESTDIR)$(DATADIR)/stampede
 	install -m 755 share/install-deps share/start-daemons $(DESTDIR)$(DATADIR)/stampede
 	for f in hooks/*.sample; do [ ! -e "$$f" ] || install -m 644 "$$f" $(DESTDIR)$(DATADIR)/stampede/hooks; done
+	install -d $(DESTDIR)$(DATADIR)/stampede/contrib/hooks
+	for f in contrib/hooks/*; do [ ! -f "$$f" ] || install -m 755 "$$f" $(DESTDIR)$(DATADIR)/stampede/contrib/hooks; done
 
 uninstall:
 	for c in $(notdir $(CMDS)); do rm -f $(DESTDIR)$(BINDIR)/$$c; done

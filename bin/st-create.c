@@ -18,6 +18,39 @@ usage(int code)
 	exit(code);
 }
 
+/* hooks: instance.create.pre gets the instance as it will be recorded,
+ * before it exists: no ID, no state; a veto fails the whole call, which
+ * records all of its instances or none */
+static int
+create_pre(struct st_db *db, const struct st_inst *in, const char *name, int64_t count, int64_t i)
+{
+	char why[ST_HOOK_WHY], *n = NULL;
+	json_t *o, *ports = json_array(), *labels = json_object(), *attrs = json_object();
+	size_t j;
+	int rc;
+
+	if (name)
+		n = count > 1 ? st_asprintf("%s-%lld", name, (long long)(i + 1)) : st_strdup(name);
+	for (j = 0; j < in->nports; j++)
+		json_array_append_new(ports, json_pack("{s:i, s:i, s:s}", "host_port", in->ports[j].host,
+		    "port", in->ports[j].port, "proto", in->ports[j].proto));
+	for (j = 0; j < in->labels->n; j++)
+		json_object_set_new(labels, in->labels->v[j].key, json_string(in->labels->v[j].val));
+	for (j = 0; j < in->attrs->n; j++)
+		json_object_set_new(attrs, in->attrs->v[j].key, json_string(in->attrs->v[j].val));
+	o = json_pack("{s:n, s:s?, s:s, s:n, s:n, s:n, s:s, s:o, s:I, s:s, s:O, s:O, s:o, s:o, s:o}",
+	    "id", "name", n, "kind", in->kind, "state", "host", "host_name", "image", in->image,
+	    "cpu", st_json_cpu(in->cpu), "mem", (json_int_t)in->mem, "restart", in->restart,
+	    "env", json_object_get(in->spec, "env"), "cmd", json_object_get(in->spec, "cmd"),
+	    "ports", ports, "labels", labels, "attrs", attrs);
+	rc = st_hook_pre(db, "instance.create.pre", NULL, o, why);
+	if (rc != ST_OK)
+		st_fail(rc, "unable to create instance '%s': %s", n ? n : in->image, why);
+	json_decref(o);
+	free(n);
+	return rc;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -131,6 +164,10 @@ main(int argc, char **argv)
 
 	if ((rc = st_db_open(&db, 1)) != ST_OK)
 		return rc;
+	if (st_hook_has("instance.create.pre"))	/* hooks: before the transaction */
+		for (i = 0; i < count; i++)
+			if ((rc = create_pre(&db, &in, name, count, i)) != ST_OK)
+				return rc;
 	if ((rc = st_db_begin(&db)) != ST_OK)
 		return rc;
 	ids = st_malloc((size_t)count * sizeof *ids);
@@ -156,8 +193,12 @@ main(int argc, char **argv)
 		ids[i] = st_strdup(in.id);
 		free(n);
 	}
+	st_fault("create.before-commit");
 	if ((rc = st_db_commit(&db)) != ST_OK)
 		return rc;
+	if (st_hook_has("instance.create.post"))	/* hooks: after the commit */
+		for (i = 0; i < count; i++)
+			st_hook_post(&db, "instance.create.post", ids[i], NULL);
 	for (i = 0; i < count; i++) {
 		printf("%s\n", ids[i]);
 		free(ids[i]);

@@ -26,6 +26,30 @@ usage(int code)
 	exit(code);
 }
 
+static int begin(void *);
+static int end(void *, int);
+
+/* hooks: host.add.pre gets the host as it will be recorded, before it
+ * exists (no ID, no state), outside any transaction: the batch so far is
+ * committed first, and a new one begins after the hooks */
+static int
+add_pre(const char *name)
+{
+	char why[ST_HOOK_WHY];
+	json_t *o, *l = json_object();
+	size_t i;
+	int rc, flushed = end(NULL, ST_OK);
+
+	for (i = 0; i < labels.n; i++)
+		json_object_set_new(l, labels.v[i].key, json_string(labels.v[i].val));
+	o = json_pack("{s:n, s:s, s:n, s:s?, s:o, s:I, s:o}", "id", "name", name, "state",
+	    "docker", tmpl.docker, "cpu", st_json_cpu(tmpl.cpu), "mem", (json_int_t)tmpl.mem, "labels", l);
+	if ((rc = st_hook_pre(&db, "host.add.pre", NULL, o, why)) != ST_OK)
+		st_fail(rc, "unable to add host '%s': %s", name, why);
+	json_decref(o);
+	return ST_MAX(ST_MAX(rc, flushed), begin(NULL));
+}
+
 static int
 one(const char *name, void *ctx)
 {
@@ -37,6 +61,8 @@ one(const char *name, void *ctx)
 	(void)ctx;
 	if (st_valid_name(name, &why) < 0)
 		return st_fail(st_bad(), "unable to add host '%s': %s", st_q(name), why);
+	if (st_hook_has("host.add.pre") && (rc = add_pre(name)) != ST_OK)	/* hooks */
+		return rc;
 	h.name = name;
 	/* a savepoint per record: a failure undoes that record only */
 	if ((rc = st_db_savepoint(&db, 0)) != ST_OK)
@@ -79,6 +105,14 @@ end(void *ctx, int rc)
 		outlen = 0;
 		return c;
 	}
+	if (outlen > 0 && st_hook_has("host.add.post"))	/* hooks: after the commit */
+		for (char *p = out; p < out + outlen; p += ST_ID_LEN + 1) {
+			char id[ST_ID_LEN + 1];
+
+			memcpy(id, p, ST_ID_LEN);
+			id[ST_ID_LEN] = '\0';
+			st_hook_post(&db, "host.add.post", id, NULL);
+		}
 	fwrite(out, 1, outlen, stdout);
 	outlen = 0;
 	return ST_MAX(rc, st_flush());

@@ -14,13 +14,11 @@ usage(int code)
 }
 
 static int
-one(const char *arg, void *ctx)
+rm(const char *arg, char id[ST_ID_LEN + 1])
 {
-	char id[ST_ID_LEN + 1];
 	const char *why;
 	int rc;
 
-	(void)ctx;
 	if ((rc = st_db_begin(&db)) != ST_OK)
 		return rc;
 	if ((rc = st_resolve(&db, ST_HOST, arg, id)) != ST_OK) {
@@ -36,8 +34,38 @@ one(const char *arg, void *ctx)
 			st_db_rollback(&db);
 		return st_fail(rc, "unable to remove host '%s': %s", st_q(arg), st_db_err(&db));
 	}
-	printf("%s\n", id);
 	return ST_OK;
+}
+
+/* hooks: host.remove.pre before the transaction, .post after it, with
+ * the host as it was, in state removed */
+static int
+one(const char *arg, void *ctx)
+{
+	char id[ST_ID_LEN + 1], why[ST_HOOK_WHY];
+	int pre = st_hook_has("host.remove.pre"), post = st_hook_has("host.remove.post"), rc;
+	json_t *gone = NULL;
+
+	(void)ctx;
+	if (pre || post) {
+		if ((rc = st_resolve(&db, ST_HOST, arg, id)) != ST_OK)
+			return rc;
+		if ((gone = st_host_json(&db, id)) == NULL)
+			return st_fail(ST_PERM, "unable to remove host '%s': no such host", st_q(arg));
+		if (pre && (rc = st_hook_pre(&db, "host.remove.pre", id, gone, why)) != ST_OK) {
+			json_decref(gone);
+			return st_fail(rc, "unable to remove host '%s': %s", id, why);
+		}
+		json_object_set_new(gone, "state", json_string("removed"));
+		arg = id;
+	}
+	if ((rc = rm(arg, id)) == ST_OK) {
+		if (post)
+			st_hook_post(&db, "host.remove.post", id, gone);
+		printf("%s\n", id);
+	}
+	json_decref(gone);
+	return rc;
 }
 
 int

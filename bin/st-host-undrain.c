@@ -21,13 +21,8 @@ one(const char *arg, void *ctx)
 	int rc;
 
 	(void)ctx;
-	if ((rc = st_db_begin(&db)) != ST_OK)
-		return rc;
-	if ((rc = st_sched_drain(&db, arg, 0, id)) != ST_OK) {
-		st_db_rollback(&db);
-		return rc;
-	}
-	if ((rc = st_db_commit(&db)) != ST_OK)
+	/* the transition and its hooks (host.undrain.pre, .post) */
+	if ((rc = st_hook_drain(&db, arg, 0, id)) != ST_OK)
 		return rc;
 	printf("%s\n", id);
 	return ST_OK;

@@ -23,23 +23,64 @@ usage(int code)
 	exit(code);
 }
 
+/* hooks: instance.schedule.pre/.post, for the instances that move */
+static int hook_pre, hook_post;
+static char (*moved)[ST_ID_LEN + 1];
+static size_t nmoved;
+static int begin(void *);
+static int end(void *, int);
+
+/* hooks: resolves arg to id and says whether it will be placed; the pre
+ * hooks run with the batch so far committed and printed, outside any
+ * transaction, and a new one begins after them. *flushed: the batch's
+ * code */
+static int
+hooks_pre(const char *arg, char id[ST_ID_LEN + 1], int *moves, int *flushed)
+{
+	char why[ST_HOOK_WHY];
+	const char *state;
+	json_t *o;
+	int rc;
+
+	*moves = 0;
+	if (hook_pre)
+		*flushed = end(NULL, ST_OK);
+	rc = st_resolve(&db, ST_INSTANCE, arg, id);
+	if (rc == ST_OK && (o = st_inst_json(&db, id)) != NULL) {
+		state = json_string_value(json_object_get(o, "state"));
+		*moves = state && (strcmp(state, "requested") == 0 || strcmp(state, "stopped") == 0);
+		if (hook_pre && *moves && (rc = st_hook_pre(&db, "instance.schedule.pre", id, o, why)) != ST_OK)
+			st_fail(rc, "unable to schedule '%s': %s", id, why);
+		json_decref(o);
+	}
+	if (hook_pre)
+		rc = ST_MAX(rc, begin(NULL));
+	return rc;
+}
+
 static int
 one(const char *arg, void *ctx)
 {
 	char id[ST_ID_LEN + 1], host[64];
 	size_t n;
-	int rc;
+	int rc, moves = 0, flushed = ST_OK;
 
 	(void)ctx;
-	if ((rc = st_sched_place(&db, &sched, arg, id, host)) != ST_OK)
-		return rc;
+	if ((hook_pre || hook_post) && (rc = hooks_pre(arg, id, &moves, &flushed)) != ST_OK)	/* hooks */
+		return ST_MAX(rc, flushed);
+	if ((rc = st_sched_place(&db, &sched, hook_pre || hook_post ? id : arg, id, host)) != ST_OK)
+		return ST_MAX(rc, flushed);
+	if (hook_post && moves) {	/* hooks: run once the batch is committed */
+		moved = st_realloc(moved, (nmoved + 1) * sizeof *moved);
+		memcpy(moved[nmoved++], id, ST_ID_LEN + 1);
+	}
 	n = strlen(id) + strlen(host) + 2;
 	if (outlen + n + 1 > outcap) {
 		outcap = (outlen + n + 1) * 2;
 		out = st_realloc(out, outcap);
 	}
 	outlen += (size_t)snprintf(out + outlen, outcap - outlen, "%s\t%s\n", id, host);
-	return ST_OK;
+	return flushed;
 }
 
 static int
@@ -47,6 +88,7 @@ begin(void *ctx)
 {
 	(void)ctx;
 	outlen = 0;
+	nmoved = 0;	/* hooks */
 	return st_db_begin(&db);
 }
 
@@ -62,8 +104,12 @@ end(void *ctx, int rc)
 		outlen = 0;
 		return ST_MAX(rc, ST_TEMP);
 	}
+	st_fault("schedule.before-commit");
 	if ((c = st_db_commit(&db)) != ST_OK)
 		return ST_MAX(rc, c);
+	for (size_t i = 0; i < nmoved; i++)	/* hooks: after the commit */
+		st_hook_post(&db, "instance.schedule.post", moved[i], NULL);
+	nmoved = 0;
 	if (outlen > 0)
 		fwrite(out, 1, outlen, stdout);
 	outlen = 0;
@@ -121,6 +167,8 @@ main(int argc, char **argv)
 	st_sched_init();
 	if ((rc = st_db_open(&db, 1)) != ST_OK)
 		return rc;
+	hook_pre = st_hook_has("instance.schedule.pre");	/* hooks */
+	hook_post = st_hook_has("instance.schedule.post");
 	for (i = 0; i < nexcl; i++)
 		if ((rc = st_sched_exclude(&db, &sched, excl[i])) != ST_OK)
 			return rc;
@@ -129,5 +177,6 @@ main(int argc, char **argv)
 	st_sched_free(&sched);
 	free(excl);
 	free(out);
+	free(moved);	/* hooks */
 	return ST_MAX(rc, st_flush());
 }

@@ -15,6 +15,7 @@ static char selfdir[PATH_MAX];
 static const struct { const char *name, *what; } cmds[] = {
 	{ "attr", "set, remove or read attributes of objects" },
 	{ "create", "record new instances (state requested)" },
+	{ "doctor", "check the state file and the hosts, read-only" },
 	{ "events", "print or follow the event log" },
 	{ "exec", "run a command inside a running instance" },
 	{ "host-add", "register hosts (probing their docker endpoint)" },
@@ -30,6 +31,7 @@ static const struct { const char *name, *what; } cmds[] = {
 	{ "label", "set, remove or read labels of objects" },
 	{ "logs", "print what an instance wrote" },
 	{ "ps", "list instances" },
+	{ "reconcile", "make the state and what the hosts run agree" },
 	{ "restart", "restart instances" },
 	{ "rm", "remove instances and release their reservation" },
 	{ "schedule", "place instances on hosts" },

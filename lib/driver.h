@@ -5,7 +5,7 @@
 
 #include <jansson.h>
 
-#define ST_DRIVER_ABI 1
+#define ST_DRIVER_ABI 2
 
 /* one call's view of a host endpoint; err receives a message on failure */
 struct st_drv_ctx {
@@ -16,6 +16,11 @@ struct st_drv_ctx {
 	int insecure;		/* tcp:// without TLS, asked for explicitly */
 	int progress;		/* progress on stderr */
 	char err[1024];
+	/* filter hooks (stampede-hooks(5)): the driver hands its request
+	 * document to filter, when set, before sending it; the callback
+	 * replaces *doc, or fails with err set */
+	int (*filter)(struct st_drv_ctx *, const char *event, json_t **doc);
+	void *filter_arg;
 };
 
 /* every operation returns 0, 100 (permanent) or 111 (temporary) */
@@ -32,12 +37,16 @@ struct st_driver {
 	int (*remove)(struct st_drv_ctx *, const char *id);
 	/* *state: "absent", "created", "running", "exited", ... */
 	int (*state)(struct st_drv_ctx *, const char *id, char state[32]);
-	/* the IDs of this cluster's instances the host runs: [{id, state}] */
+	/* the containers of this cluster on the host: [{id (the instance's,
+	 * absent without the label), name, cid, state, created (Unix s)}] */
 	int (*list)(struct st_drv_ctx *, json_t **out);
 	int (*logs)(struct st_drv_ctx *, const char *id, int follow, long tail, int outfd, int errfd);
 	int (*exec)(struct st_drv_ctx *, const char *id, json_t *argv, int *status);
 	int (*image_import)(struct st_drv_ctx *, int fd, const char *ref);
 	int (*image_pull)(struct st_drv_ctx *, const char *ref, const char *auth);
+	/* the create request create() would send for the instance, with no
+	 * filter applied (st-hook-run container.create.filter) */
+	int (*create_doc)(struct st_drv_ctx *, json_t *inst, json_t **doc);
 };
 
 /* the symbol a module exports */

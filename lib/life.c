@@ -62,6 +62,64 @@ cas(struct st_db *db, const char *id, const char *from, const char *to, const ch
 
 static const char *const verbs[] = { "start", "stop", "restart" };
 
+/* fault points (stampede(7), FAULT POINTS), by action */
+enum { F_INTENT, F_CREATE, F_DRIVER, F_RESULT };
+static const char *const faults[3][4] = {
+	{ "start.after-intent", "start.after-create", "start.after-driver", "start.before-result" },
+	{ "stop.after-intent", NULL, "stop.after-driver", "stop.before-result" },
+	{ "restart.after-intent", "restart.after-create", "restart.after-driver", "restart.before-result" },
+};
+
+/* hooks: instance.VERB.pre runs with the transaction let go (a hook may
+ * call st-* commands), then the lock is taken again and the state must
+ * be the one the hooks saw; on failure no transaction is left open */
+static int
+pre_hooks(struct st_db *db, const char *verb, struct row *r)
+{
+	char ev[64], why[ST_HOOK_WHY], was[sizeof r->state];
+	int rc;
+
+	snprintf(ev, sizeof ev, "instance.%s.pre", verb);
+	if (!st_hook_has(ev))
+		return ST_OK;
+	memcpy(was, r->state, sizeof was);
+	st_db_rollback(db);
+	if ((rc = st_hook_pre(db, ev, r->id, NULL, why)) != ST_OK)
+		return st_fail(rc, "unable to %s '%s': %s", verb, r->id, why);
+	if ((rc = st_db_begin(db)) != ST_OK)
+		return rc;
+	if ((rc = load(db, r->id, r)) != ST_OK) {
+		st_db_rollback(db);
+		return rc;
+	}
+	if (strcmp(was, r->state) != 0) {
+		st_db_rollback(db);
+		return st_fail(ST_TEMP, "unable to %s '%s': it went from %s to %s while its hooks ran", verb, r->id, was, r->state);
+	}
+	return ST_OK;
+}
+
+/* hooks: what instance.remove.post gets of an instance about to go */
+static json_t *
+last_view(struct st_db *db, const char *id)
+{
+	json_t *o;
+
+	if (!st_hook_has("instance.remove.post") || (o = st_inst_json(db, id)) == NULL)
+		return NULL;
+	json_object_set_new(o, "state", json_string("removed"));
+	return o;
+}
+
+static void
+post_hooks(struct st_db *db, const char *verb, const char *id, json_t *obj)
+{
+	char ev[64];
+
+	snprintf(ev, sizeof ev, "instance.%s.post", verb);
+	st_hook_post(db, ev, id, obj);
+}
+
 /* the result of a driver call, in its own transaction */
 static int
 finish(struct st_db *db, struct row *r, const char *inter, const char *to, const char *back,
@@ -91,7 +149,21 @@ finish(struct st_db *db, struct row *r, const char *inter, const char *to, const
 		st_db_rollback(db);
 		return rc;
 	}
+	st_fault(faults[act][F_RESULT]);
 	return st_db_commit(db);
+}
+
+/* an instance in an intent: a live owner holds its lock, or one died and
+ * left the intent to st-reconcile */
+static int
+busy(struct st_db *db, const struct row *r, const char *verb)
+{
+	struct st_lock lk;
+
+	if (st_lock_held(db, r->id, &lk))
+		return st_fail(ST_TEMP, "unable to %s '%s': busy: %s", verb, r->id, st_lock_owner(&lk));
+	return st_fail(ST_TEMP, "unable to %s '%s': an interrupted command left it %s (st-reconcile resolves it)",
+	    verb, r->id, r->state);
 }
 
 int
@@ -99,9 +171,10 @@ st_life(struct st_db *db, enum st_life_act act, const char *arg, const struct st
 {
 	const struct st_driver *drv;
 	struct st_drv_ctx c;
+	struct st_lock lk;
 	struct row r;
 	const char *inter = NULL, *to, *back;
-	int rc, drc;
+	int rc, drc, back_on_filter = 0;
 
 	if ((rc = st_db_begin(db)) != ST_OK)
 		return rc;
@@ -114,7 +187,7 @@ st_life(struct st_db *db, enum st_life_act act, const char *arg, const struct st
 	/* what each action does from each state */
 	if (strcmp(r.state, "starting") == 0 || strcmp(r.state, "stopping") == 0 || strcmp(r.state, "removing") == 0) {
 		st_db_rollback(db);
-		return st_fail(ST_TEMP, "unable to %s '%s': busy (%s)", verbs[act], r.id, r.state);
+		return busy(db, &r, verbs[act]);
 	}
 	if (strcmp(r.state, "requested") == 0) {
 		st_db_rollback(db);
@@ -153,19 +226,29 @@ st_life(struct st_db *db, enum st_life_act act, const char *arg, const struct st
 		st_db_rollback(db);
 		return st_fail(ST_PERM, "unable to %s '%s': %s instances have no driver yet", verbs[act], r.id, r.kind);
 	}
+	if ((rc = pre_hooks(db, verbs[act], &r)) != ST_OK)	/* hooks: veto */
+		return rc;
 	if ((rc = st_drv_ctx_host(db, r.host, &c)) != ST_OK) {
 		st_db_rollback(db);
 		rc = st_fail(rc, "unable to %s '%s': %s", verbs[act], r.id, c.err);
 		st_drv_ctx_free(&c);
 		return rc;
 	}
+	/* the owner lock: taken before the intent, held until the result */
+	if ((rc = st_lock_take(db, r.id, verbs[act], r.state, &lk)) != ST_OK) {
+		st_db_rollback(db);
+		st_drv_ctx_free(&c);
+		return st_fail(rc, "unable to %s '%s': %s", verbs[act], r.id, lk.err);
+	}
 	/* the intent, committed before the side effect */
 	if ((rc = cas(db, r.id, r.state, inter, NULL)) != ST_OK || (rc = st_db_commit(db)) != ST_OK) {
 		if (db->in_tx)
 			st_db_rollback(db);
 		st_drv_ctx_free(&c);
+		st_lock_drop(&lk);
 		return rc == ST_TEMP ? st_fail(rc, "unable to %s '%s': its state changed under us", verbs[act], r.id) : rc;
 	}
+	st_fault(faults[act][F_INTENT]);
 	if ((drv = st_driver_load("docker")) == NULL) {
 		drc = ST_PERM;
 		snprintf(c.err, sizeof c.err, "the docker driver module is missing");
@@ -175,16 +258,27 @@ st_life(struct st_db *db, enum st_life_act act, const char *arg, const struct st
 		drc = drv->restart(&c, r.id, o->timeout);
 	} else {
 		json_t *in = st_inst_json(db, r.id);
+		struct st_hook_drv fa = { .db = db, .id = r.id, .obj = in };	/* hooks: filters */
 
+		c.filter = st_hook_drv_filter;
+		c.filter_arg = &fa;
 		drc = in ? drv->create(&c, in) : ST_PERM;
+		if (fa.failed)	/* hooks: nothing reached the host, back where it was */
+			back_on_filter = 1;
 		json_decref(in);
+		if (drc == ST_OK)
+			st_fault(faults[act][F_CREATE]);
 		if (drc == ST_OK)
 			drc = drv->start(&c, r.id);
 	}
-	rc = finish(db, &r, inter, to, back, drc, c.err, act);
+	st_fault(faults[act][F_DRIVER]);
+	rc = finish(db, &r, inter, to, back, back_on_filter ? ST_TEMP : drc, c.err, act);
+	st_lock_drop(&lk);
 	if (drc != ST_OK)
 		rc = st_fail(drc, "unable to %s '%s': %s", verbs[act], r.id, c.err);
 	st_drv_ctx_free(&c);
+	if (rc == ST_OK)	/* hooks: after the commit */
+		post_hooks(db, verbs[act], r.id, NULL);
 	return rc;
 }
 
@@ -294,7 +388,9 @@ st_life_remove(struct st_db *db, const char *arg, int force, char id[ST_ID_LEN +
 {
 	const struct st_driver *drv;
 	struct st_drv_ctx c;
+	struct st_lock lk = { .fd = -1 };
 	struct row r;
+	json_t *gone = NULL;	/* hooks */
 	int rc, drc;
 
 	if ((rc = st_db_begin(db)) != ST_OK)
@@ -304,13 +400,20 @@ st_life_remove(struct st_db *db, const char *arg, int force, char id[ST_ID_LEN +
 		return rc;
 	}
 	memcpy(id, r.id, sizeof r.id);
+	if ((rc = pre_hooks(db, "remove", &r)) != ST_OK)	/* hooks: veto */
+		return rc;
 	/* nothing was ever made on a host: the row goes, in one transaction */
 	if (!r.placed || strcmp(r.kind, "container") != 0 || !has_endpoint(db, r.host)) {
+		gone = last_view(db, r.id);	/* hooks */
 		if ((rc = st_sched_remove(db, r.id, id)) != ST_OK) {
 			st_db_rollback(db);
+			json_decref(gone);
 			return rc;
 		}
-		return st_db_commit(db);
+		if ((rc = st_db_commit(db)) == ST_OK && gone)	/* hooks: after the commit */
+			post_hooks(db, "remove", r.id, gone);
+		json_decref(gone);
+		return rc;
 	}
 	if (!force && (strcmp(r.state, "running") == 0 || strcmp(r.state, "starting") == 0 ||
 	    strcmp(r.state, "stopping") == 0)) {
@@ -323,21 +426,32 @@ st_life_remove(struct st_db *db, const char *arg, int force, char id[ST_ID_LEN +
 		st_drv_ctx_free(&c);
 		return rc;
 	}
+	/* the owner lock: taken before the intent, held until the result */
+	if ((rc = st_lock_take(db, r.id, "remove", r.state, &lk)) != ST_OK) {
+		st_db_rollback(db);
+		st_drv_ctx_free(&c);
+		return st_fail(rc, "unable to remove '%s': %s", r.id, lk.err);
+	}
 	if (strcmp(r.state, "removing") != 0 && ((rc = cas(db, r.id, r.state, "removing", NULL)) != ST_OK)) {
 		st_db_rollback(db);
 		st_drv_ctx_free(&c);
+		st_lock_drop(&lk);
 		return st_fail(rc, "unable to remove '%s': its state changed under us", r.id);
 	}
 	if ((rc = st_db_commit(db)) != ST_OK) {
 		st_drv_ctx_free(&c);
+		st_lock_drop(&lk);
 		return rc;
 	}
+	st_fault("rm.after-intent");
+	gone = last_view(db, r.id);	/* hooks */
 	if ((drv = st_driver_load("docker")) == NULL) {
 		drc = ST_PERM;
 		snprintf(c.err, sizeof c.err, "the docker driver module is missing");
 	} else {
 		drc = drv->remove(&c, r.id);
 	}
+	st_fault("rm.after-driver");
 	if ((rc = st_db_begin(db)) != ST_OK)
 		goto out;
 	if (drc == ST_OK) {
@@ -357,11 +471,16 @@ st_life_remove(struct st_db *db, const char *arg, int force, char id[ST_ID_LEN +
 		st_db_rollback(db);
 		goto out;
 	}
+	st_fault("rm.before-result");
 	if ((rc = st_db_commit(db)) != ST_OK)
 		goto out;
 	if (drc != ST_OK)
 		rc = st_fail(drc, "unable to remove '%s': %s", r.id, c.err);
+	else if (gone)	/* hooks: after the commit */
+		post_hooks(db, "remove", r.id, gone);
 out:
+	st_lock_drop(&lk);
 	st_drv_ctx_free(&c);
+	json_decref(gone);
 	return rc;
 }
