@@ -68,6 +68,7 @@ st_lock_take(struct st_db *db, const char *id, const char *verb, const char *fro
 			if (++tries >= TRIES) {
 				l->busy = 1;
 				snprintf(l->err, sizeof l->err, "busy: %s", st_lock_owner(l));
+				st_lock_drop(l);
 				return ST_TEMP;
 			}
 			nanosleep(&(struct timespec){ .tv_nsec = 2000000 }, NULL);
@@ -114,22 +115,6 @@ st_lock_drop(struct st_lock *l)
 	 * inode change and opens the path again */
 	if (l->fd >= 0) {
 		unlink(l->path);
-		close(l->fd);
-	}
-	free(l->path);
-	l->path = NULL;
-	l->fd = -1;
-}
-
-void
-st_lock_leave(struct st_lock *l)
-{
-	size_t n = strlen(l->note);
-
-	/* the dead owner's note stays for st-reconcile to read */
-	if (l->fd >= 0) {
-		if (n == 0 || ftruncate(l->fd, 0) < 0 || pwrite(l->fd, l->note, n, 0) != (ssize_t)n)
-			unlink(l->path);
 		close(l->fd);
 	}
 	free(l->path);

@@ -158,8 +158,12 @@ record(struct ctx *x, const char *id, const char *from, const char *to, const ch
 
 	if ((rc = st_db_begin(x->db)) != ST_OK)
 		return rc;
-	if (to && (st = st_db_prep(x->db, "UPDATE instances SET state = ?3, updated = ?5, "
-	    "error = coalesce(?4, CASE WHEN ?3 = 'error' THEN error END) WHERE id = ?1 AND state = ?2")) != NULL) {
+	if (to) {
+		if ((st = st_db_prep(x->db, "UPDATE instances SET state = ?3, updated = ?5, "
+		    "error = coalesce(?4, CASE WHEN ?3 = 'error' THEN error END) WHERE id = ?1 AND state = ?2")) == NULL) {
+			st_db_rollback(x->db);
+			return ST_PERM;
+		}
 		sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 2, from, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 3, to, -1, SQLITE_STATIC);
@@ -168,10 +172,14 @@ record(struct ctx *x, const char *id, const char *from, const char *to, const ch
 		sqlite3_bind_int64(st, 5, st_now());
 		rc = sqlite3_step(st);
 		sqlite3_reset(st);
-		if (rc != SQLITE_DONE || sqlite3_changes(x->db->h) != 1) {
-			rc = rc != SQLITE_DONE ? st_db_code(x->db, rc) : ST_TEMP;
+		if (rc != SQLITE_DONE) {
+			rc = st_fail(st_db_code(x->db, rc), "unable to reconcile '%s': %s", id, st_db_err(x->db));
 			st_db_rollback(x->db);
-			return st_fail(rc, "unable to reconcile '%s': its state changed under us", id);
+			return rc;
+		}
+		if (sqlite3_changes(x->db->h) != 1) {
+			st_db_rollback(x->db);
+			return st_fail(ST_TEMP, "unable to reconcile '%s': its state changed under us", id);
 		}
 	}
 	/* the intent of a driver call has its event with the result */
@@ -183,7 +191,8 @@ record(struct ctx *x, const char *id, const char *from, const char *to, const ch
 		st_db_rollback(x->db);
 		return st_fail(rc, "unable to reconcile '%s': %s", id, st_db_err(x->db));
 	}
-	st_fault("reconcile.before-result");
+	if (action)
+		st_fault("reconcile.before-result");
 	return st_db_commit(x->db);
 }
 

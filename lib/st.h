@@ -285,7 +285,6 @@ struct st_lock {
 int st_lock_take(struct st_db *db, const char *id, const char *verb, const char *from, struct st_lock *l);
 int st_lock_note(struct st_lock *l, const char *verb, const char *from);
 void st_lock_drop(struct st_lock *l);	/* released, the file unlinked */
-void st_lock_leave(struct st_lock *l);	/* released, a dead owner's note kept */
 /* read-only, creates nothing: 1 when a live command holds it; l tells
  * who, or who held it last */
 int st_lock_held(struct st_db *db, const char *id, struct st_lock *l);
