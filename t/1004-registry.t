@@ -55,7 +55,7 @@ pullpid=$!
 seen=0
 while kill -0 $pullpid 2>/dev/null; do
 	for f in /proc/[0-9]*/cmdline; do
-		tr '\0' ' ' <"$f" 2>/dev/null | grep -qF -- "$pass" && seen=$((seen + 1))
+		{ tr '\0' ' ' <"$f"; } 2>/dev/null | grep -qF -- "$pass" && seen=$((seen + 1))
 	done
 done
 wait $pullpid
