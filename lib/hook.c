@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
@@ -793,4 +794,46 @@ st_hook_drain(struct st_db *db, const char *arg, int drain, char id[ST_ID_LEN + 
 	if (moves)
 		st_hook_post(db, post, id, NULL);
 	return ST_OK;
+}
+
+/* st-host-drain and st-host-undrain: the same command but for the way */
+static struct st_db drain_db;
+static int drain_way;
+
+static void
+drain_usage(int code)
+{
+	fprintf(code ? stderr : stdout, "usage: st-host-%s [--state FILE] [HOST...]\n", drain_way ? "drain" : "undrain");
+	exit(code);
+}
+
+static int
+drain_one(const char *arg, void *ctx)
+{
+	char id[ST_ID_LEN + 1];
+	int rc;
+
+	(void)ctx;
+	/* the transition and its hooks (host.drain or host.undrain .pre, .post) */
+	if ((rc = st_hook_drain(&drain_db, arg, drain_way, id)) != ST_OK)
+		return rc;
+	printf("%s\n", id);
+	return ST_OK;
+}
+
+int
+st_drain_main(int argc, char **argv, int drain)
+{
+	static const struct option lo[] = { ST_COMMON_LONGOPTS, { 0 } };
+	int c, rc;
+
+	st_init(argc, argv);
+	drain_way = drain;
+	while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1)
+		st_common_opt(c, optarg, drain_usage);
+	if ((rc = st_db_open(&drain_db, 1)) != ST_OK)
+		return rc;
+	rc = st_each(argc - optind, argv + optind, drain_one, NULL);
+	st_db_close(&drain_db);
+	return ST_MAX(rc, st_flush());
 }

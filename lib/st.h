@@ -357,5 +357,6 @@ int st_hook_drv_filter(struct st_drv_ctx *c, const char *event, json_t **doc);
 /* st-host-drain (drain 1) and st-host-undrain (0): the transaction of
  * st_sched_drain between host.drain.pre and .post; prints its errors */
 int st_hook_drain(struct st_db *db, const char *arg, int drain, char id[ST_ID_LEN + 1]);
+int st_drain_main(int argc, char **argv, int drain);	/* st-host-drain, st-host-undrain */
 
 #endif
