@@ -640,32 +640,10 @@ split_ref(const char *ref, char *repo, size_t rn, char *tag, size_t tn)
 	}
 }
 
+/* POST /images/create: an import (src: the tarball) or a pull (auth: the
+ * X-Registry-Auth value), its progress stream read for errors */
 static int
-image_import(struct st_drv_ctx *c, int fd, const char *ref)
-{
-	struct sink s = { .outfd = -1, .progress = c->progress };
-	struct source src = { .fd = fd };
-	char repo[512], tag[160], path[1024], *er, *et;
-	CURL *cu = curl_easy_init();
-	long st;
-	int rc;
-
-	split_ref(ref, repo, sizeof repo, tag, sizeof tag);
-	er = curl_easy_escape(cu, repo, 0);
-	et = curl_easy_escape(cu, tag, 0);
-	snprintf(path, sizeof path, "/images/create?fromSrc=-&repo=%s&tag=%s", er, et);
-	curl_free(er);
-	curl_free(et);
-	curl_easy_cleanup(cu);
-	if ((rc = request(c, "POST", path, NULL, &src, &s, NULL, &st)) != 0) {
-		free(s.b.p);
-		return rc;
-	}
-	return image_stream(c, &s, st);
-}
-
-static int
-image_pull(struct st_drv_ctx *c, const char *ref, const char *auth)
+image_create(struct st_drv_ctx *c, const char *ref, struct source *src, const char *auth)
 {
 	struct sink s = { .outfd = -1, .progress = c->progress };
 	char repo[512], tag[160], path[1024], *er, *et, *hdr = NULL;
@@ -673,16 +651,19 @@ image_pull(struct st_drv_ctx *c, const char *ref, const char *auth)
 	long st;
 	int rc;
 
+	if (cu == NULL)
+		return fail(c, 111, "out of memory");
 	split_ref(ref, repo, sizeof repo, tag, sizeof tag);
 	er = curl_easy_escape(cu, repo, 0);
 	et = curl_easy_escape(cu, tag, 0);
-	snprintf(path, sizeof path, "/images/create?fromImage=%s&tag=%s", er, et);
+	snprintf(path, sizeof path, src ? "/images/create?fromSrc=-&repo=%s&tag=%s" :
+	    "/images/create?fromImage=%s&tag=%s", er, et);
 	curl_free(er);
 	curl_free(et);
 	curl_easy_cleanup(cu);
 	if (auth && asprintf(&hdr, "X-Registry-Auth: %s", auth) < 0)
 		return fail(c, 111, "out of memory");
-	rc = request(c, "POST", path, NULL, NULL, &s, hdr, &st);
+	rc = request(c, "POST", path, NULL, src, &s, hdr, &st);
 	if (hdr) {
 		explicit_bzero(hdr, strlen(hdr));
 		free(hdr);
@@ -692,6 +673,20 @@ image_pull(struct st_drv_ctx *c, const char *ref, const char *auth)
 		return rc;
 	}
 	return image_stream(c, &s, st);
+}
+
+static int
+image_import(struct st_drv_ctx *c, int fd, const char *ref)
+{
+	struct source src = { .fd = fd };
+
+	return image_create(c, ref, &src, NULL);
+}
+
+static int
+image_pull(struct st_drv_ctx *c, const char *ref, const char *auth)
+{
+	return image_create(c, ref, NULL, auth);
 }
 
 const struct st_driver st_driver = {
