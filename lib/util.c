@@ -1,6 +1,7 @@
 /* util.c: messages, exit codes, allocation that dies on failure, time,
  * and the options every command shares. */
 #include <errno.h>
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,7 @@
 
 const char *st_prog = "st";
 const char *st_state_opt;
+static char **st_argv;
 
 void
 st_init(int argc, char **argv)
@@ -18,6 +20,9 @@ st_init(int argc, char **argv)
 	const char *p;
 
 	(void)argc;
+	st_argv = argv;
+	/* our own message for a bad option: "prog: fatal: ...", like every error */
+	opterr = 0;
 	if (argv[0] != NULL) {
 		p = strrchr(argv[0], '/');
 		st_prog = p ? p + 1 : argv[0];
@@ -164,8 +169,18 @@ st_common_opt(int c, const char *arg, void (*usage)(int))
 		return 1;
 	case '?':
 	case ':':
-		usage(ST_USAGE);
-		return 1;
+	{
+		const char *a = st_argv && optind > 0 ? st_argv[optind - 1] : NULL;
+
+		if (a && strncmp(a, "--", 2) == 0)
+			st_fail(ST_USAGE, "bad option '%s': unknown, or its value is missing (-h shows the usage)", st_q(a));
+		else if (optopt > ' ' && optopt < 127)
+			st_fail(ST_USAGE, "bad option '-%c': unknown, or its value is missing (-h shows the usage)", optopt);
+		else
+			st_fail(ST_USAGE, "bad option (-h shows the usage)");
+	}
+		/* one line, like every other error; -h shows the usage */
+		exit(ST_USAGE);
 	}
 	return 0;
 }

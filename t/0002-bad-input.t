@@ -48,6 +48,13 @@ rejects() {
 
 # CODE  WORD-IN-THE-ERROR  COMMAND...   (one case per line, read by eval)
 table=$(cat <<'EOF'
+# bad options: one fatal line naming the option, exit 2
+2   "'-Z'"               st-ps -Z
+2   "'--bogus'"          st-ps --bogus
+2   "'--image'"          st-create --image
+2   "'-n'"               st-create --image busybox -n
+2   "'--cpu'"            st-host-add --no-probe --mem 1G --cpu
+2   "'-x'"               st-attr -x
 # host names, from argv: usage errors, and nothing is added
 2   "'a;b'"              st-host-add $HA 'a;b'
 2   '$(id)'              st-host-add $HA '$(id)'
