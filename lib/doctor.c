@@ -206,16 +206,7 @@ st_doctor_host(struct st_db *db, const char *host, int *n)
 		json_decref(here);
 		return ST_OK;
 	}
-	if ((st = st_db_prep(db, "SELECT id, state FROM instances WHERE host = ?1 ORDER BY rowid")) == NULL) {
-		st_view_free(&v);
-		json_decref(here);
-		return ST_PERM;
-	}
-	sqlite3_bind_text(st, 1, v.host, -1, SQLITE_STATIC);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		json_object_set_new(here, col(st, 0), json_string(col(st, 1)));
-	sqlite3_reset(st);
-	rc = rc == SQLITE_DONE ? ST_OK : st_fail(st_db_code(db, rc), "unable to read instances: %s", st_db_err(db));
+	rc = st_inst_on_host(db, v.host, here);
 	json_object_foreach(here, id, c) {
 		const char *s = json_string_value(c), *to;
 

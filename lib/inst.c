@@ -180,3 +180,45 @@ st_inst_each(struct st_db *db, const struct st_inst_filter *f, int (*cb)(json_t 
 		return st_fail(st_db_code(db, rc), "unable to read instances: %s", st_db_err(db));
 	return code;
 }
+
+int
+st_inst_cas(struct st_db *db, const char *id, const char *from, const char *to, const char *error)
+{
+	/* going to error without a new text keeps the one there; any other
+	 * state without a text clears it */
+	sqlite3_stmt *st = st_db_prep(db, "UPDATE instances SET state = ?3, updated = ?5, "
+	    "error = coalesce(?4, CASE WHEN ?3 = 'error' THEN error END) WHERE id = ?1 AND state = ?2");
+	int rc;
+
+	if (st == NULL)
+		return ST_PERM;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, from, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, to, -1, SQLITE_STATIC);
+	if (error)
+		sqlite3_bind_text(st, 4, error, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, st_now());
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return st_fail(st_db_code(db, rc), "unable to update instance '%s': %s", id, st_db_err(db));
+	return sqlite3_changes(db->h) == 1 ? ST_OK : ST_TEMP;
+}
+
+int
+st_inst_on_host(struct st_db *db, const char *host, json_t *out)
+{
+	sqlite3_stmt *st = st_db_prep(db, "SELECT id, state FROM instances WHERE host = ?1 ORDER BY rowid");
+	int rc;
+
+	if (st == NULL)
+		return ST_PERM;
+	sqlite3_bind_text(st, 1, host, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		json_object_set_new(out, (const char *)sqlite3_column_text(st, 0),
+		    json_string((const char *)sqlite3_column_text(st, 1)));
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return st_fail(st_db_code(db, rc), "unable to read instances: %s", st_db_err(db));
+	return ST_OK;
+}

@@ -37,28 +37,6 @@ load(struct st_db *db, const char *arg, struct row *r)
 	return ST_OK;
 }
 
-/* state from -> to, if it is still from; error text recorded (or cleared) */
-static int
-cas(struct st_db *db, const char *id, const char *from, const char *to, const char *error)
-{
-	sqlite3_stmt *st = st_db_prep(db, "UPDATE instances SET state = ?3, error = ?4, updated = ?5 "
-	    "WHERE id = ?1 AND state = ?2");
-	int rc;
-
-	if (st == NULL)
-		return ST_PERM;
-	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, from, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, to, -1, SQLITE_STATIC);
-	if (error)
-		sqlite3_bind_text(st, 4, error, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 5, st_now());
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE)
-		return st_fail(st_db_code(db, rc), "unable to update instance '%s': %s", id, st_db_err(db));
-	return sqlite3_changes(db->h) == 1 ? ST_OK : ST_TEMP;
-}
 
 static const char *const verbs[] = { "start", "stop", "restart" };
 
@@ -133,9 +111,9 @@ finish(struct st_db *db, struct row *r, const char *inter, const char *to, const
 		return rc;
 	/* temporary failure: back where it was, to be retried; permanent: error */
 	if (drc == ST_OK)
-		rc = cas(db, r->id, inter, to, NULL);
+		rc = st_inst_cas(db, r->id, inter, to, NULL);
 	else
-		rc = cas(db, r->id, inter, drc == ST_TEMP ? back : "error", err);
+		rc = st_inst_cas(db, r->id, inter, drc == ST_TEMP ? back : "error", err);
 	if (rc == ST_TEMP) {
 		st_db_rollback(db);
 		return st_fail(ST_TEMP, "unable to %s '%s': its state changed under us", verbs[act], r->id);
@@ -241,7 +219,7 @@ st_life(struct st_db *db, enum st_life_act act, const char *arg, const struct st
 		return st_fail(rc, "unable to %s '%s': %s", verbs[act], r.id, lk.err);
 	}
 	/* the intent, committed before the side effect */
-	if ((rc = cas(db, r.id, r.state, inter, NULL)) != ST_OK || (rc = st_db_commit(db)) != ST_OK) {
+	if ((rc = st_inst_cas(db, r.id, r.state, inter, NULL)) != ST_OK || (rc = st_db_commit(db)) != ST_OK) {
 		if (db->in_tx)
 			st_db_rollback(db);
 		st_drv_ctx_free(&c);
@@ -432,7 +410,7 @@ st_life_remove(struct st_db *db, const char *arg, int force, char id[ST_ID_LEN +
 		st_drv_ctx_free(&c);
 		return st_fail(rc, "unable to remove '%s': %s", r.id, lk.err);
 	}
-	if (strcmp(r.state, "removing") != 0 && ((rc = cas(db, r.id, r.state, "removing", NULL)) != ST_OK)) {
+	if (strcmp(r.state, "removing") != 0 && ((rc = st_inst_cas(db, r.id, r.state, "removing", NULL)) != ST_OK)) {
 		st_db_rollback(db);
 		st_drv_ctx_free(&c);
 		st_lock_drop(&lk);
@@ -459,7 +437,7 @@ st_life_remove(struct st_db *db, const char *arg, int force, char id[ST_ID_LEN +
 	} else {
 		/* the container may still be there: back to where it was, to
 		 * retry, or error when retrying cannot help */
-		rc = cas(db, r.id, "removing", drc == ST_TEMP ? r.state : "error", c.err);
+		rc = st_inst_cas(db, r.id, "removing", drc == ST_TEMP ? r.state : "error", c.err);
 		if (rc == ST_OK) {
 			json_t *d = json_pack("{s:s, s:s}", "host", r.host, "error", c.err);
 

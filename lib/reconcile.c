@@ -152,35 +152,14 @@ static int
 record(struct ctx *x, const char *id, const char *from, const char *to, const char *error,
     const char *action, const char *detail)
 {
-	sqlite3_stmt *st;
 	json_t *d;
 	int rc;
 
 	if ((rc = st_db_begin(x->db)) != ST_OK)
 		return rc;
-	if (to) {
-		if ((st = st_db_prep(x->db, "UPDATE instances SET state = ?3, updated = ?5, "
-		    "error = coalesce(?4, CASE WHEN ?3 = 'error' THEN error END) WHERE id = ?1 AND state = ?2")) == NULL) {
-			st_db_rollback(x->db);
-			return ST_PERM;
-		}
-		sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 2, from, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 3, to, -1, SQLITE_STATIC);
-		if (error)
-			sqlite3_bind_text(st, 4, error, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 5, st_now());
-		rc = sqlite3_step(st);
-		sqlite3_reset(st);
-		if (rc != SQLITE_DONE) {
-			rc = st_fail(st_db_code(x->db, rc), "unable to reconcile '%s': %s", id, st_db_err(x->db));
-			st_db_rollback(x->db);
-			return rc;
-		}
-		if (sqlite3_changes(x->db->h) != 1) {
-			st_db_rollback(x->db);
-			return st_fail(ST_TEMP, "unable to reconcile '%s': its state changed under us", id);
-		}
+	if (to && (rc = st_inst_cas(x->db, id, from, to, error)) != ST_OK) {
+		st_db_rollback(x->db);
+		return rc == ST_TEMP ? st_fail(ST_TEMP, "unable to reconcile '%s': its state changed under us", id) : rc;
 	}
 	/* the intent of a driver call has its event with the result */
 	d = action ? json_pack("{s:s, s:s?, s:s?, s:s, s:s}", "action", action, "from", from, "to", to,
@@ -399,7 +378,6 @@ st_reconcile_host(struct st_db *db, const struct st_reconcile *o, const char *ho
 {
 	struct st_view v;
 	struct ctx x = { .db = db, .o = o, .v = &v };
-	sqlite3_stmt *st;
 	json_t *here = json_object(), *c;
 	const char *id;
 	int rc;
@@ -412,17 +390,7 @@ st_reconcile_host(struct st_db *db, const struct st_reconcile *o, const char *ho
 		json_decref(here);
 		return rc;
 	}
-	if ((st = st_db_prep(db, "SELECT id, state FROM instances WHERE host = ?1 ORDER BY rowid")) == NULL) {
-		st_view_free(&v);
-		json_decref(here);
-		return ST_PERM;
-	}
-	sqlite3_bind_text(st, 1, v.host, -1, SQLITE_STATIC);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		json_object_set_new(here, (const char *)sqlite3_column_text(st, 0),
-		    json_string((const char *)sqlite3_column_text(st, 1)));
-	sqlite3_reset(st);
-	rc = rc == SQLITE_DONE ? ST_OK : st_fail(st_db_code(db, rc), "unable to read instances: %s", st_db_err(db));
+	rc = st_inst_on_host(db, v.host, here);
 	json_object_foreach(here, id, c)
 		rc = ST_MAX(rc, fix_inst(&x, id, json_string_value(c)));
 	json_object_foreach(v.byid, id, c)

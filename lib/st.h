@@ -194,6 +194,11 @@ struct st_inst_filter {
 	const struct st_kvs *labels;
 };
 int st_inst_each(struct st_db *db, const struct st_inst_filter *f, int (*cb)(json_t *, void *), void *ctx);
+/* compare-and-set of the state: ST_OK, ST_TEMP (silently) when it is no
+ * longer from, or the code of a failed write (printed) */
+int st_inst_cas(struct st_db *db, const char *id, const char *from, const char *to, const char *error);
+/* {id: state} of the instances placed on host, into out */
+int st_inst_on_host(struct st_db *db, const char *host, json_t *out);
 
 /* out.c: lists as TSV, an aligned table on a TTY, or JSON Lines */
 struct st_col {
