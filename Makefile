@@ -22,8 +22,8 @@ ST_LIBS = -Wl,-Bstatic -lsqlite3 -ljansson -Wl,-Bdynamic -lm \
 
 CMDS = $(patsubst %.c,%,$(wildcard bin/*.c))
 MODS = $(patsubst %.c,%.so,$(wildcard mod/*.c))
-MOD_CFLAGS = -fPIC $(shell $(PKG_CONFIG) --cflags libcurl jansson)
-MOD_LIBS = $(shell $(PKG_CONFIG) --libs libcurl jansson)
+# each module links its own client library: docker libcurl, libvirt libvirt
+MOD_PKGS = $(if $(filter libvirt,$*),libvirt,libcurl) jansson
 LIBSRC = $(wildcard lib/*.c)
 LIBOBJ = $(patsubst %.c,%.o,$(filter-out lib/schema.c,$(LIBSRC))) lib/schema.o
 UNIT = $(patsubst %.c,%,$(wildcard t/unit/*.c))
@@ -42,13 +42,19 @@ lib/paths.h: FORCE
 lib/driver.o: lib/paths.h
 
 mod/%.so: mod/%.c lib/driver.h
-	$(CC) $(ST_CFLAGS) $(MOD_CFLAGS) $(CFLAGS) $(LDFLAGS) -shared -o $@ $< $(MOD_LIBS)
+	$(CC) $(ST_CFLAGS) -fPIC $(shell $(PKG_CONFIG) --cflags $(MOD_PKGS)) $(CFLAGS) $(LDFLAGS) \
+	    -shared -o $@ $< $(shell $(PKG_CONFIG) --libs $(MOD_PKGS))
 
-lib/schema.c: share/schema.sql
-	{ echo '/* schema.c: generated from share/schema.sql by make */'; \
-	  echo 'const char st_schema_sql[] ='; \
-	  sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/' $<; \
-	  echo ';'; } > $@
+# schema.sql makes version 1; share/migrate-NN.sql takes N-1 to N
+SCHEMA = share/schema.sql $(sort $(wildcard share/migrate-*.sql))
+lib/schema.c: $(SCHEMA)
+	{ echo '/* schema.c: generated from share/schema.sql and migrate-*.sql by make */'; \
+	  echo 'const char *const st_migrations[] = {'; \
+	  for f in $(SCHEMA); do \
+	    sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/' $$f; echo ','; \
+	  done; \
+	  echo '};'; \
+	  echo 'const int st_schema_version = $(words $(SCHEMA));'; } > $@
 
 lib/%.o: lib/%.c lib/st.h
 	$(CC) $(ST_CFLAGS) $(CFLAGS) -c -o $@ $<
@@ -106,7 +112,7 @@ install: all
 	$(if $(MAN1),install -m 644 $(MAN1) $(DESTDIR)$(MANDIR)/man1)
 	$(if $(MAN5),install -m 644 $(MAN5) $(DESTDIR)$(MANDIR)/man5)
 	$(if $(MAN7),install -m 644 $(MAN7) $(DESTDIR)$(MANDIR)/man7)
-	install -m 644 share/schema.sql $(DESTDIR)$(DATADIR)/stampede
+	install -m 644 $(SCHEMA) $(DESTDIR)$(DATADIR)/stampede
 	install -m 755 share/install-deps share/start-daemons $(DESTDIR)$(DATADIR)/stampede
 	for f in hooks/*.sample; do [ ! -e "$$f" ] || install -m 644 "$$f" $(DESTDIR)$(DATADIR)/stampede/hooks; done
 	install -d $(DESTDIR)$(DATADIR)/stampede/contrib/hooks

@@ -11,15 +11,13 @@
 
 #include "st.h"
 
-#define ST_SCHEMA_VERSION 1
+/* lib/schema.c, generated: st_migrations[v] takes a file from version v
+ * to v + 1 (v = 0 is a new file), st_schema_version of them */
+extern const char *const st_migrations[];
+extern const int st_schema_version;
+#define ST_SCHEMA_VERSION st_schema_version
 #define ST_BUSY_MS 60000
 
-extern const char st_schema_sql[];
-
-/* migrations[v] takes a file from version v to v + 1; v = 0 is a new file */
-static const char *const migrations[ST_SCHEMA_VERSION] = {
-	st_schema_sql,
-};
 
 #define NCACHE 64
 static struct { const char *sql; sqlite3_stmt *st; } cache[NCACHE];
@@ -225,7 +223,7 @@ st_db_create(struct st_db *db, const char *path, int *created, int *migrated)
 	for (; v < ST_SCHEMA_VERSION; v++) {
 		char pragma[64];
 
-		if ((rc = sqlite3_exec(db->h, migrations[v], NULL, NULL, &err)) != SQLITE_OK)
+		if ((rc = sqlite3_exec(db->h, st_migrations[v], NULL, NULL, &err)) != SQLITE_OK)
 			goto fail;
 		snprintf(pragma, sizeof pragma, "PRAGMA user_version=%d", v + 1);
 		if ((rc = sqlite3_exec(db->h, pragma, NULL, NULL, &err)) != SQLITE_OK)

@@ -8,14 +8,14 @@
 
 const struct st_typeinfo st_types[ST_NTYPES] = {
 	[ST_HOST] = { 'h', "host", "hosts" },
-	[ST_IMAGE] = { 'm', "image", NULL },
+	[ST_IMAGE] = { 'm', "image", "images" },
 	[ST_INSTANCE] = { 'i', "instance", "instances" },
-	[ST_VOLUME] = { 'v', "volume", NULL },
-	[ST_SNAPSHOT] = { 's', "snapshot", NULL },
-	[ST_BACKUP] = { 'b', "backup", NULL },
-	[ST_NETWORK] = { 'n', "network", NULL },
-	[ST_SG] = { 'g', "security group", NULL },
-	[ST_LB] = { 'l', "load balancer", NULL },
+	[ST_VOLUME] = { 'v', "volume", "volumes" },
+	[ST_SNAPSHOT] = { 's', "snapshot", "snapshots" },
+	[ST_BACKUP] = { 'b', "backup", "backups" },
+	[ST_NETWORK] = { 'n', "network", "networks" },
+	[ST_SG] = { 'g', "security group", "sgs" },
+	[ST_LB] = { 'l', "load balancer", "lbs" },
 };
 
 void

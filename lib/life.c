@@ -255,8 +255,10 @@ st_life(struct st_db *db, enum st_life_act act, const char *arg, const struct st
 	if (drc != ST_OK)
 		rc = st_fail(drc, "unable to %s '%s': %s", verbs[act], r.id, c.err);
 	st_drv_ctx_free(&c);
-	if (rc == ST_OK)	/* hooks: after the commit */
+	if (rc == ST_OK) {	/* hooks: after the commit */
 		post_hooks(db, verbs[act], r.id, NULL);
+		st_follow(db, r.id, r.host, verbs[act]);
+	}
 	return rc;
 }
 
@@ -390,6 +392,8 @@ st_life_remove(struct st_db *db, const char *arg, int force, char id[ST_ID_LEN +
 		}
 		if ((rc = st_db_commit(db)) == ST_OK && gone)	/* hooks: after the commit */
 			post_hooks(db, "remove", r.id, gone);
+		if (rc == ST_OK)
+			st_follow(db, r.id, r.placed ? r.host : NULL, "remove");
 		json_decref(gone);
 		return rc;
 	}
@@ -456,6 +460,8 @@ st_life_remove(struct st_db *db, const char *arg, int force, char id[ST_ID_LEN +
 		rc = st_fail(drc, "unable to remove '%s': %s", r.id, c.err);
 	else if (gone)	/* hooks: after the commit */
 		post_hooks(db, "remove", r.id, gone);
+	if (rc == ST_OK)
+		st_follow(db, r.id, r.host, "remove");
 out:
 	st_lock_drop(&lk);
 	st_drv_ctx_free(&c);

@@ -10,14 +10,35 @@
 static const char *const sql_id[ST_NTYPES] = {
 	[ST_HOST] = "SELECT id FROM hosts WHERE id = ?1",
 	[ST_INSTANCE] = "SELECT id FROM instances WHERE id = ?1",
+	[ST_IMAGE] = "SELECT id FROM images WHERE id = ?1",
+	[ST_VOLUME] = "SELECT id FROM volumes WHERE id = ?1",
+	[ST_SNAPSHOT] = "SELECT id FROM snapshots WHERE id = ?1",
+	[ST_BACKUP] = "SELECT id FROM backups WHERE id = ?1",
+	[ST_NETWORK] = "SELECT id FROM networks WHERE id = ?1",
+	[ST_SG] = "SELECT id FROM sgs WHERE id = ?1",
+	[ST_LB] = "SELECT id FROM lbs WHERE id = ?1",
 };
 static const char *const sql_name[ST_NTYPES] = {
 	[ST_HOST] = "SELECT id FROM hosts WHERE name = ?1",
 	[ST_INSTANCE] = "SELECT id FROM instances WHERE name = ?1",
+	[ST_IMAGE] = "SELECT id FROM images WHERE name = ?1",
+	[ST_VOLUME] = "SELECT id FROM volumes WHERE name = ?1",
+	[ST_SNAPSHOT] = "SELECT id FROM snapshots WHERE name = ?1",
+	[ST_BACKUP] = "SELECT id FROM backups WHERE name = ?1",
+	[ST_NETWORK] = "SELECT id FROM networks WHERE name = ?1",
+	[ST_SG] = "SELECT id FROM sgs WHERE name = ?1",
+	[ST_LB] = "SELECT id FROM lbs WHERE name = ?1",
 };
 static const char *const sql_prefix[ST_NTYPES] = {
 	[ST_HOST] = "SELECT id FROM hosts WHERE id >= ?1 AND id < ?2 ORDER BY id LIMIT 11",
 	[ST_INSTANCE] = "SELECT id FROM instances WHERE id >= ?1 AND id < ?2 ORDER BY id LIMIT 11",
+	[ST_IMAGE] = "SELECT id FROM images WHERE id >= ?1 AND id < ?2 ORDER BY id LIMIT 11",
+	[ST_VOLUME] = "SELECT id FROM volumes WHERE id >= ?1 AND id < ?2 ORDER BY id LIMIT 11",
+	[ST_SNAPSHOT] = "SELECT id FROM snapshots WHERE id >= ?1 AND id < ?2 ORDER BY id LIMIT 11",
+	[ST_BACKUP] = "SELECT id FROM backups WHERE id >= ?1 AND id < ?2 ORDER BY id LIMIT 11",
+	[ST_NETWORK] = "SELECT id FROM networks WHERE id >= ?1 AND id < ?2 ORDER BY id LIMIT 11",
+	[ST_SG] = "SELECT id FROM sgs WHERE id >= ?1 AND id < ?2 ORDER BY id LIMIT 11",
+	[ST_LB] = "SELECT id FROM lbs WHERE id >= ?1 AND id < ?2 ORDER BY id LIMIT 11",
 };
 
 struct found {

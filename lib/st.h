@@ -364,4 +364,17 @@ int st_hook_drv_filter(struct st_drv_ctx *c, const char *event, json_t **doc);
 int st_hook_drain(struct st_db *db, const char *arg, int drain, char id[ST_ID_LEN + 1]);
 int st_drain_main(int argc, char **argv, int drain);	/* st-host-drain, st-host-undrain */
 
+/* follow.c: after an instance's transition is committed (start, stop,
+ * restart, remove): security groups and load balancers follow it; host
+ * may be NULL (never placed) */
+void st_follow(struct st_db *, const char *id, const char *host, const char *what);
+
+/* ---- VMs (issue 7): image.c, the libvirt driver's helpers ---- */
+
+/* ---- networks and security groups (issue 9): net.c, sg.c, nft.c ---- */
+
+/* ---- volumes, snapshots, backups (issue 8): vol.c, s3.c, chunk.c ---- */
+
+/* ---- load balancers (issue 10): lb.c, haproxy.c ---- */
+
 #endif

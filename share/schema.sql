@@ -1,5 +1,6 @@
 -- schema.sql: the Stampede state file, schema version 1.
--- st-init runs this on a new file; later versions add migrate-N.sql.
+-- st-init runs this on a new file; share/migrate-NN.sql takes it from
+-- version NN-1 to NN (the Makefile builds them all into lib/schema.c).
 -- Sizes in bytes, CPUs in thousandths (millicpus), times in Unix seconds.
 
 CREATE TABLE meta (

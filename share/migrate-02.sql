@@ -1,0 +1,12 @@
+-- migrate-02.sql: schema version 2, virtual machines (issue 7).
+-- VM templates: a qcow2 file, optionally a kernel, initrd and command line.
+CREATE TABLE images (
+	id TEXT PRIMARY KEY,
+	name TEXT UNIQUE NOT NULL,
+	path TEXT NOT NULL,
+	kernel TEXT,
+	initrd TEXT,
+	cmdline TEXT,
+	size INTEGER,		-- virtual size of the qcow2, bytes
+	created INTEGER NOT NULL
+);
