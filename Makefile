@@ -23,7 +23,7 @@ ST_LIBS = -Wl,-Bstatic -lsqlite3 -ljansson -Wl,-Bdynamic -lm \
 CMDS = $(patsubst %.c,%,$(wildcard bin/*.c))
 MODS = $(patsubst %.c,%.so,$(wildcard mod/*.c))
 # each module links its own client library: docker libcurl, libvirt libvirt
-MOD_PKGS = $(if $(filter libvirt,$*),libvirt,libcurl) jansson
+MOD_PKGS = $(if $(filter libvirt qcow2,$*),libvirt,libcurl) jansson
 LIBSRC = $(wildcard lib/*.c)
 LIBOBJ = $(patsubst %.c,%.o,$(filter-out lib/schema.c,$(LIBSRC))) lib/schema.o
 UNIT = $(patsubst %.c,%,$(wildcard t/unit/*.c))
@@ -43,7 +43,9 @@ lib/driver.o: lib/paths.h
 
 mod/%.so: mod/%.c lib/driver.h
 	$(CC) $(ST_CFLAGS) -fPIC $(shell $(PKG_CONFIG) --cflags $(MOD_PKGS)) $(CFLAGS) $(LDFLAGS) \
-	    -shared -o $@ $< $(shell $(PKG_CONFIG) --libs $(MOD_PKGS))
+	    -shared -o $@.tmp $< $(shell $(PKG_CONFIG) --libs $(MOD_PKGS))
+	mv -f $@.tmp $@
+mod/qcow2.so: lib/voldrv.h
 
 # schema.sql makes version 1; share/migrate-NN.sql takes N-1 to N
 SCHEMA = share/schema.sql $(sort $(wildcard share/migrate-*.sql))
@@ -63,8 +65,17 @@ lib/libst.a: $(LIBOBJ)
 	rm -f $@
 	ar rcs $@ $(LIBOBJ)
 
+# linked beside and renamed: a command running while make relinks it
+# keeps its old file, never a half-written one
 bin/%: bin/%.c lib/libst.a lib/st.h
-	$(CC) $(ST_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< lib/libst.a $(ST_LIBS)
+	$(CC) $(ST_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@.tmp $< lib/libst.a $(ST_LIBS)
+	mv -f $@.tmp $@
+
+# the S3 commands (lib/s3.c, lib/backup.c) link libcurl and libcrypto;
+# every other command stays free of them
+S3_CMDS = bin/st-volume-backup bin/st-backup-ls bin/st-backup-verify \
+	bin/st-backup-restore bin/st-backup-prune bin/st-backup-drill
+$(S3_CMDS): ST_LIBS += $(shell $(PKG_CONFIG) --libs libcurl libcrypto) -pthread
 
 t/unit/%: t/unit/%.c lib/libst.a lib/st.h
 	$(CC) $(ST_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< lib/libst.a $(ST_LIBS)
@@ -89,6 +100,9 @@ perf: all
 demo: all deps
 	@sh share/start-daemons
 	sh share/demo.sh
+
+demo-clean: all
+	sh share/demo.sh --clean
 
 # cppcheck does not read system headers, so jansson.h is fed to it
 # explicitly: without it json_object_foreach is an unknown macro and the
@@ -126,7 +140,7 @@ uninstall:
 	rm -rf $(DESTDIR)$(DATADIR)/stampede $(DESTDIR)$(LIBEXECDIR)
 
 clean:
-	rm -f $(CMDS) $(MODS) $(UNIT) lib/*.o lib/libst.a lib/schema.c lib/paths.h
+	rm -f $(CMDS) $(MODS) $(UNIT) lib/*.o lib/libst.a lib/schema.c lib/paths.h bin/*.tmp mod/*.tmp
 
-.PHONY: FORCE all check deps asan perf demo lint install uninstall clean
+.PHONY: FORCE all check deps asan perf demo demo-clean lint install uninstall clean
 .SECONDARY:

@@ -45,6 +45,8 @@ main(int argc, char **argv)
 		return rc;
 	st_db_close(&db);
 	fflush(stdout);
+	if (d->exec == NULL)	/* a VM: no exec without an agent */
+		return st_fail(ST_PERM, "unable to exec in '%s': the %s driver has no exec (st-console attaches to a VM)", id, d->name);
 	if ((rc = d->exec(&c, id, cmd, &status)) != ST_OK)
 		return st_fail(rc, "unable to exec in '%s': %s", id, c.err);
 	json_decref(cmd);

@@ -83,12 +83,21 @@ create_doc(const char *id, json_t *obj, json_t **doc)
 	struct st_drv_ctx c = { .cluster = st_db_cluster(&db), .host = "-" };
 	int rc;
 
-	if (strcmp(event, "container.create.filter") != 0)
-		return st_fail(ST_PERM, "unable to run '%s' for '%s': only container.create.filter has a document yet", event, id);
-	if (st_type_of_id(id) != ST_INSTANCE || strcmp(json_string_value(json_object_get(obj, "kind")), "container") != 0)
-		return st_fail(ST_PERM, "unable to run '%s' for '%s': not a container instance", event, id);
-	if ((drv = st_driver_load("docker")) == NULL)
+	int vm = strcmp(event, "vm.domain.filter") == 0;
+
+	if (strcmp(event, "container.create.filter") != 0 && !vm)
+		return st_fail(ST_PERM, "unable to run '%s' for '%s': only container.create.filter and vm.domain.filter have a document", event, id);
+	if (st_type_of_id(id) != ST_INSTANCE || strcmp(json_string_value(json_object_get(obj, "kind")), vm ? "vm" : "container") != 0)
+		return st_fail(ST_PERM, "unable to run '%s' for '%s': not a %s instance", event, id, vm ? "VM" : "container");
+	if ((drv = st_driver_load(vm ? "libvirt" : "docker")) == NULL)
 		return ST_PERM;
+	if (vm) {	/* the driver's view of a VM: its image, disk, user-data */
+		json_t *full = st_vm_inst_json(&db, id);
+
+		if (full)
+			json_object_update(obj, full);
+		json_decref(full);
+	}
 	if ((rc = drv->create_doc(&c, obj, doc)) != ST_OK)
 		return st_fail(rc, "unable to run '%s' for '%s': %s", event, id, c.err);
 	return ST_OK;
@@ -123,7 +132,9 @@ one(const char *arg, void *ctx)
 		rc = st_fail(rc, "unable to run '%s' for '%s': %s", event, id, h.why);
 		goto out;
 	}
-	if (h.doc) {
+	if (json_is_string(h.doc)) {	/* an XML document, as it is */
+		fputs(json_string_value(h.doc), stdout);
+	} else if (h.doc) {
 		char *s = json_dumps(h.doc, JSON_COMPACT);
 
 		printf("%s\n", s ? s : "{}");

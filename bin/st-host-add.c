@@ -1,5 +1,5 @@
-/* st-host-add: register hosts. With --docker URL the endpoint is probed
- * and its CPUs and memory recorded; with --no-probe hosts are recorded
+/* st-host-add: register hosts. With --docker URL and/or --libvirt URI the
+ * endpoints are probed and the CPUs and memory recorded; with --no-probe hosts are recorded
  * with the capacity given, names from argv or stdin, in one transaction. */
 #include <getopt.h>
 #include <stdlib.h>
@@ -19,9 +19,9 @@ static void
 usage(int code)
 {
 	fprintf(code ? stderr : stdout,
-	    "usage: st-host-add --docker URL [--tls-ca F --tls-cert F --tls-key F | --insecure]\n"
-	    "                   [--cpu N] [--mem SIZE] [--label k=v]... [--state FILE] NAME\n"
-	    "       st-host-add --no-probe --cpu N --mem SIZE [--docker URL] [--label k=v]...\n"
+	    "usage: st-host-add [--docker URL [--tls-ca F --tls-cert F --tls-key F | --insecure]]\n"
+	    "                   [--libvirt URI] [--cpu N] [--mem SIZE] [--label k=v]... [--state FILE] NAME\n"
+	    "       st-host-add --no-probe --cpu N --mem SIZE [--docker URL] [--libvirt URI] [--label k=v]...\n"
 	    "                   [--state FILE] [NAME...]\n");
 	exit(code);
 }
@@ -42,8 +42,8 @@ add_pre(const char *name)
 
 	for (i = 0; i < labels.n; i++)
 		json_object_set_new(l, labels.v[i].key, json_string(labels.v[i].val));
-	o = json_pack("{s:n, s:s, s:n, s:s?, s:o, s:I, s:o}", "id", "name", name, "state",
-	    "docker", tmpl.docker, "cpu", st_json_cpu(tmpl.cpu), "mem", (json_int_t)tmpl.mem, "labels", l);
+	o = json_pack("{s:n, s:s, s:n, s:s?, s:s?, s:o, s:I, s:o}", "id", "name", name, "state",
+	    "docker", tmpl.docker, "libvirt", tmpl.libvirt, "cpu", st_json_cpu(tmpl.cpu), "mem", (json_int_t)tmpl.mem, "labels", l);
 	if ((rc = st_hook_pre(&db, "host.add.pre", NULL, o, why)) != ST_OK)
 		st_fail(rc, "unable to add host '%s': %s", name, why);
 	json_decref(o);
@@ -71,7 +71,7 @@ one(const char *name, void *ctx)
 		st_db_savepoint(&db, -1);
 		return st_fail(rc, "unable to add host '%s': %s", st_q(name), why);
 	}
-	d = json_pack("{s:s, s:s?}", "name", name, "docker", h.docker);
+	d = json_pack("{s:s, s:s?, s:s?}", "name", name, "docker", h.docker, "libvirt", h.libvirt);
 	rc = st_event(&db, h.id, "host.add", d);
 	json_decref(d);
 	if (rc != ST_OK || (rc = st_db_savepoint(&db, 1)) != ST_OK) {
@@ -126,18 +126,28 @@ file_opt(const char **dst, const char *opt, const char *path)
 	*dst = path;
 }
 
-/* probe the endpoint: its capacity, unless --cpu/--mem say less */
+/* probe the endpoints: the capacity, unless --cpu/--mem say less; with
+ * both, the larger answer (one server seen by its two daemons) */
 static void
 probe(const char *name)
 {
-	static char version[64];
+	static char version[64], lversion[64];
 	struct st_drv_ctx c = { .host = name, .endpoint = tmpl.docker, .tls_ca = tmpl.tls_ca,
 		.tls_cert = tmpl.tls_cert, .tls_key = tmpl.tls_key, .insecure = tmpl.insecure };
-	int64_t cpu, mem;
+	struct st_drv_ctx l = { .host = name, .endpoint = tmpl.libvirt };
+	int64_t cpu = 0, mem = 0, lcpu, lmem;
 	int rc;
 
-	if ((rc = st_drv_probe(&c, &cpu, &mem, version)) != ST_OK)
+	if (tmpl.docker && (rc = st_drv_probe(&c, &cpu, &mem, version)) != ST_OK)
 		st_die(rc, "unable to add host '%s': %s", st_q(name), c.err);
+	if (tmpl.libvirt) {
+		if ((rc = st_drv_probe_libvirt(&l, &lcpu, &lmem, lversion)) != ST_OK)
+			st_die(rc, "unable to add host '%s': %s", st_q(name), l.err);
+		cpu = lcpu > cpu ? lcpu : cpu;
+		mem = lmem > mem ? lmem : mem;
+		if (!tmpl.docker)
+			memcpy(version, lversion, sizeof version);
+	}
 	/* --cpu and --mem cap what is used of the host, now and at each probe */
 	tmpl.cpu_cap = tmpl.cpu;
 	tmpl.mem_cap = tmpl.mem;
@@ -157,6 +167,7 @@ main(int argc, char **argv)
 		{ "docker", required_argument, NULL, 'd' },
 		{ "insecure", no_argument, NULL, OPT_INSECURE },
 		{ "label", required_argument, NULL, 'l' },
+		{ "libvirt", required_argument, NULL, 'L' },
 		{ "mem", required_argument, NULL, 'm' },
 		{ "no-probe", no_argument, NULL, 'N' },
 		{ "tls-ca", required_argument, NULL, OPT_CA },
@@ -179,6 +190,11 @@ main(int argc, char **argv)
 			if (st_valid_docker_url(optarg, &why) < 0)
 				st_die(ST_USAGE, "bad --docker '%s': %s", st_q(optarg), why);
 			tmpl.docker = optarg;
+			break;
+		case 'L':
+			if (st_valid_libvirt_uri(optarg, &why) < 0)
+				st_die(ST_USAGE, "bad --libvirt '%s': %s", st_q(optarg), why);
+			tmpl.libvirt = optarg;
 			break;
 		case 'l':
 			if (st_parse_label(optarg, &k, &v, &why) < 0)
@@ -217,8 +233,8 @@ main(int argc, char **argv)
 		st_die(ST_USAGE, "--insecure and TLS files do not go together");
 	if (tmpl.docker && strncmp(tmpl.docker, "tcp://", 6) == 0 && !tls && !tmpl.insecure)
 		st_die(ST_USAGE, "bad --docker '%s': plain tcp:// needs TLS client files (--tls-ca, --tls-cert, --tls-key), or --insecure to accept an unauthenticated daemon", st_q(tmpl.docker));
-	if (!noprobe && tmpl.docker == NULL)
-		st_die(ST_USAGE, "give --docker URL to probe the host, or --no-probe with --cpu and --mem");
+	if (!noprobe && tmpl.docker == NULL && tmpl.libvirt == NULL)
+		st_die(ST_USAGE, "give --docker URL or --libvirt URI to probe the host, or --no-probe with --cpu and --mem");
 	if (noprobe && (tmpl.cpu == 0 || tmpl.mem == 0))
 		st_die(ST_USAGE, "--no-probe needs --cpu and --mem");
 	if (!noprobe && argc - optind != 1)

@@ -25,17 +25,32 @@ one(const char *arg, void *ctx)
 	const char *why, *before;
 	int64_t cpu = 0, mem = 0;
 	json_t *h, *h2;
-	int rc, prc;
+	int rc, prc, e;
 
 	(void)ctx;
 	if ((rc = st_resolve(&db, ST_HOST, arg, id)) != ST_OK)
 		return rc;
-	if ((rc = st_drv_ctx_host(&db, id, &c)) != ST_OK) {
+	e = st_host_endpoints(&db, id);
+	if ((rc = st_drv_ctx_kind(&db, id, e == 2 ? "vm" : "container", &c)) != ST_OK) {
 		rc = st_fail(rc, "unable to probe host '%s': %s", st_q(arg), c.err);
 		st_drv_ctx_free(&c);
 		return rc;
 	}
-	prc = st_drv_probe(&c, &cpu, &mem, version);
+	prc = e == 2 ? st_drv_probe_libvirt(&c, &cpu, &mem, version) : st_drv_probe(&c, &cpu, &mem, version);
+	if (prc == ST_OK && e == 3) {	/* both: the larger answer, as st-host-add */
+		struct st_drv_ctx l;
+		int64_t lcpu, lmem;
+		char lv[64];
+
+		if ((prc = st_drv_ctx_kind(&db, id, "vm", &l)) == ST_OK &&
+		    (prc = st_drv_probe_libvirt(&l, &lcpu, &lmem, lv)) == ST_OK) {
+			cpu = lcpu > cpu ? lcpu : cpu;
+			mem = lmem > mem ? lmem : mem;
+		}
+		if (prc != ST_OK)
+			snprintf(c.err, sizeof c.err, "%s", l.err);
+		st_drv_ctx_free(&l);
+	}
 	if ((rc = st_db_begin(&db)) != ST_OK)
 		goto out;
 	h = st_host_json(&db, id);
@@ -78,7 +93,7 @@ out:
 static int
 collect(json_t *h, void *ctx)
 {
-	if (json_is_string(json_object_get(h, "docker")))
+	if (json_is_string(json_object_get(h, "docker")) || json_is_string(json_object_get(h, "libvirt")))
 		json_array_append_new(ctx, json_string(json_string_value(json_object_get(h, "id"))));
 	return ST_OK;
 }

@@ -12,6 +12,7 @@ static const struct st_col cols[] = {
 	{ "state", "state", ST_COL_STR },
 	{ "host", "host_name", ST_COL_STR },
 	{ "host_id", "host", ST_COL_STR },
+	{ "ip", "ip", ST_COL_STR },
 	{ "image", "image", ST_COL_STR },
 	{ "cpu", "cpu", ST_COL_CPU },
 	{ "mem", "mem", ST_COL_SIZE },

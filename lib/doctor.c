@@ -164,6 +164,8 @@ st_doctor_state(struct st_db *db, int *n)
 		return rc;
 	for (i = 0; i < ST_NELEM(checks) && rc == ST_OK; i++)
 		rc = each(db, checks[i].sql, checks[i].report, n);
+	if (rc == ST_OK)
+		rc = st_vol_doctor(db, n);	/* volumes (issue 8) */
 	st_db_rollback(db);
 	return rc;
 }
@@ -189,9 +191,23 @@ still(struct st_db *db, struct st_view *v, const char *id, char state[16], char 
 	return st_fix_decide(state, cstate, "", &to);
 }
 
+static int doctor_kind(struct st_db *, const char *, const char *, int *);
+
 int
 st_doctor_host(struct st_db *db, const char *host, int *n)
 {
+	const char *kinds[2];
+	int i, k = st_view_kinds(db, host, kinds), rc = ST_OK;
+
+	for (i = 0; i < k; i++)
+		rc = ST_MAX(rc, doctor_kind(db, host, kinds[i], n));
+	return rc;
+}
+
+static int
+doctor_kind(struct st_db *db, const char *host, const char *kind, int *n)
+{
+	const char *noun;
 	char state[16], cstate[32];
 	struct st_view v;
 	sqlite3_stmt *st;
@@ -200,13 +216,15 @@ st_doctor_host(struct st_db *db, const char *host, int *n)
 	size_t i;
 	int rc;
 
-	if ((rc = st_view_host(db, host, &v)) != ST_OK) {
+	if ((rc = st_view_kind(db, host, kind, &v)) != ST_OK) {
 		problem(n, host, "unreachable", "%s", v.c.err);
 		st_view_free(&v);
 		json_decref(here);
 		return ST_OK;
 	}
 	rc = st_inst_on_host(db, v.host, here);
+	st_view_only(db, &v, here);
+	noun = strcmp(v.drv->name, "libvirt") == 0 ? "domain" : "container";
 	json_object_foreach(here, id, c) {
 		const char *s = json_string_value(c), *to;
 
@@ -216,9 +234,9 @@ st_doctor_host(struct st_db *db, const char *host, int *n)
 		if (st_fix_decide(s, st_view_state(&v, id), "", &to) == ST_FIX_NONE || !still(db, &v, id, state, cstate))
 			continue;
 		if (strcmp(cstate, "absent") == 0 || strcmp(cstate, "foreign") == 0)
-			problem(n, id, "drift", "%s, but host '%s' has no container st-%s", state, v.c.host, id);
+			problem(n, id, "drift", "%s, but host '%s' has no %s st-%s", state, v.c.host, noun, id);
 		else
-			problem(n, id, "drift", "%s, but its container on host '%s' is %s", state, v.c.host, cstate);
+			problem(n, id, "drift", "%s, but its %s on host '%s' is %s", state, noun, v.c.host, cstate);
 	}
 	json_object_foreach(v.byid, id, c) {
 		if (json_object_get(here, id))
@@ -232,10 +250,10 @@ st_doctor_host(struct st_db *db, const char *host, int *n)
 		/* listed before the state was read: gone since, or not */
 		if (v.drv->state(&v.c, id, cstate) == ST_OK && strcmp(cstate, "absent") != 0) {
 			if (where)
-				problem(n, id, "misplaced", "container %s on host '%s', but the instance is on '%s'",
+				problem(n, id, "misplaced", "%s %s on host '%s', but the instance is on '%s'", noun,
 				    json_string_value(json_object_get(c, "name")), v.c.host, where);
 			else
-				problem(n, id, "orphan", "container %s on host '%s' belongs to no instance of the state file",
+				problem(n, id, "orphan", "%s %s on host '%s' belongs to no instance of the state file", noun,
 				    json_string_value(json_object_get(c, "name")), v.c.host);
 		}
 		free((char *)where);

@@ -78,8 +78,79 @@ col(sqlite3_stmt *st, int i)
 int
 st_drv_ctx_host(struct st_db *db, const char *hostid, struct st_drv_ctx *c)
 {
-	sqlite3_stmt *st = st_db_prep(db, "SELECT coalesce(name, id), docker, tls_ca, tls_cert, tls_key, insecure "
-	    "FROM hosts WHERE id = ?1");
+	return st_drv_ctx_kind(db, hostid, "container", c);
+}
+
+const char *
+st_kind_driver(const char *kind)
+{
+	return strcmp(kind, "vm") == 0 ? "libvirt" : "docker";
+}
+
+int
+st_host_endpoints(struct st_db *db, const char *hostid)
+{
+	sqlite3_stmt *st = st_db_prep(db, "SELECT (docker IS NOT NULL) | ((libvirt IS NOT NULL) << 1) FROM hosts WHERE id = ?1");
+	int k = 0;
+
+	if (st == NULL)
+		return 0;
+	sqlite3_bind_text(st, 1, hostid, -1, SQLITE_TRANSIENT);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		k = sqlite3_column_int(st, 0);
+	sqlite3_reset(st);
+	return k;
+}
+
+/* qemu:///system, qemu+ssh://user@host/system, test:///default... */
+int
+st_valid_libvirt_uri(const char *s, const char **why)
+{
+	const char *p, *sep = strstr(s, "://");
+
+	*why = "not a libvirt URI (driver[+transport]://[host]/path)";
+	if (strlen(s) > 1024 || sep == NULL || sep == s)
+		return -1;
+	for (p = s; p < sep; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '+'))
+			return -1;
+	for (p = sep + 3; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+		    strchr("/._:@-=?&[]%", *p))) {
+			*why = "URI holds a character that is not allowed";
+			return -1;
+		}
+	if (strchr(sep + 3, '/') == NULL)
+		return -1;
+	return 0;
+}
+
+int
+st_drv_probe_libvirt(struct st_drv_ctx *c, int64_t *cpu, int64_t *mem, char version[64])
+{
+	const struct st_driver *d = st_driver_load("libvirt");
+	json_t *info = NULL;
+	int rc;
+
+	if (d == NULL) {
+		snprintf(c->err, sizeof c->err, "the libvirt driver module is missing");
+		return ST_PERM;
+	}
+	if ((rc = d->probe(c, &info)) != ST_OK)
+		return rc;
+	*cpu = (int64_t)json_integer_value(json_object_get(info, "cpus")) * 1000;
+	*mem = (int64_t)json_integer_value(json_object_get(info, "mem"));
+	snprintf(version, 64, "%s", json_string_value(json_object_get(info, "version")));
+	json_decref(info);
+	return ST_OK;
+}
+
+int
+st_drv_ctx_kind(struct st_db *db, const char *hostid, const char *kind, struct st_drv_ctx *c)
+{
+	int vm = strcmp(kind, "vm") == 0;
+	sqlite3_stmt *st = st_db_prep(db, vm ? "SELECT coalesce(name, id), libvirt, NULL, NULL, NULL, 0 FROM hosts WHERE id = ?1" :
+	    "SELECT coalesce(name, id), docker, tls_ca, tls_cert, tls_key, insecure FROM hosts WHERE id = ?1");
 	int rc;
 
 	memset(c, 0, sizeof *c);
@@ -102,7 +173,10 @@ st_drv_ctx_host(struct st_db *db, const char *hostid, struct st_drv_ctx *c)
 	c->cluster = st_strdup(st_db_cluster(db));
 	c->progress = isatty(2);
 	if (c->endpoint == NULL) {
-		snprintf(c->err, sizeof c->err, "host '%s' has no docker endpoint (st-host-add --docker URL)", c->host);
+		if (vm)
+			snprintf(c->err, sizeof c->err, "host '%s' has no libvirt URI (st-host-add --libvirt URI)", c->host);
+		else
+			snprintf(c->err, sizeof c->err, "host '%s' has no docker endpoint (st-host-add --docker URL)", c->host);
 		return ST_PERM;
 	}
 	return ST_OK;

@@ -5,7 +5,7 @@
 
 #include <jansson.h>
 
-#define ST_DRIVER_ABI 2
+#define ST_DRIVER_ABI 5
 
 /* one call's view of a host endpoint; err receives a message on failure */
 struct st_drv_ctx {
@@ -47,6 +47,24 @@ struct st_driver {
 	/* the create request create() would send for the instance, with no
 	 * filter applied (st-hook-run container.create.filter) */
 	int (*create_doc)(struct st_drv_ctx *, json_t *inst, json_t **doc);
+	/* the IPv4 addresses of the instance's running container, as an
+	 * array of strings (["172.17.0.2"]); may be NULL in a module that
+	 * has none: callers check */
+	int (*addrs)(struct st_drv_ctx *, const char *id, json_t **out);
+	/* a VM's serial console (NULL in a module without one): with
+	 * log_only, what it wrote so far to outfd; else attached to
+	 * infd/outfd until the escape (^]) or the console closes */
+	int (*console)(struct st_drv_ctx *, const char *id, int log_only, int infd, int outfd);
+	/* removes what create() made on the host for a Stampede network
+	 * (NULL in a module that makes nothing): unused, else refused */
+	int (*net_remove)(struct st_drv_ctx *, const char *netid);
+	/* makes the host's bridge of one entry of the instance's "nets"
+	 * (NULL in a module that makes none): VMs on a docker host use it */
+	int (*net_ensure)(struct st_drv_ctx *, json_t *net);
+	/* freezes (pause 1) or thaws (0) the processes of the instance's
+	 * running container, for a point-in-time copy of its volumes (NULL
+	 * in a module without it) */
+	int (*pause)(struct st_drv_ctx *, const char *id, int pause);
 };
 
 /* the symbol a module exports */

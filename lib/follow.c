@@ -9,8 +9,11 @@ st_follow(struct st_db *db, const char *id, const char *host, const char *what)
 {
 	/* one line per subsystem that follows instances (keep this order:
 	 * addresses and firewall first, then what routes traffic to them) */
+	st_addr_follow(db, id, host, what);
+	st_sg_follow(db, id, host, what);
 	(void)db;
 	(void)id;
 	(void)host;
 	(void)what;
+	st_lb_follow(db, id, host, what);
 }

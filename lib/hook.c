@@ -645,7 +645,12 @@ st_hook_run(struct st_db *db, struct st_hook_run *h)
 		r.envp = envp;
 		r.filter = kind == FILTER;
 		r.timeout = timeout;
-		if (kind == FILTER) {
+		if (kind == FILTER && json_is_string(h->doc)) {
+			/* a text document (vm.domain.filter: XML), as it is */
+			free(docs);
+			docs = st_strdup(json_string_value(h->doc));
+			r.in = docs;
+		} else if (kind == FILTER) {
 			free(docs);
 			docs = json_dumps(h->doc, JSON_COMPACT);
 			r.in = docs ? docs : "{}";
@@ -660,7 +665,19 @@ st_hook_run(struct st_db *db, struct st_hook_run *h)
 
 			if (r.out.lost)
 				why = "its output is larger than 16 MiB";
-			else if ((o = json_loadb(r.out.p ? r.out.p : "", r.out.n, 0, &je)) == NULL) {
+			else if (json_is_string(h->doc)) {
+				const char *p = r.out.p ? r.out.p : "";
+				size_t k = 0;
+
+				while (k < r.out.n && strchr(" \t\r\n", p[k]))
+					k++;
+				if (k == r.out.n || p[k] != '<' || memchr(p, '\0', r.out.n) || !st_valid_utf8(p, r.out.n))
+					why = "it printed no XML document";
+				else {
+					json_decref(h->doc);
+					h->doc = json_stringn(p, r.out.n);
+				}
+			} else if ((o = json_loadb(r.out.p ? r.out.p : "", r.out.n, 0, &je)) == NULL) {
 				snprintf(line, sizeof line, "it printed no valid JSON document: %s (line %d)", je.text, je.line);
 				why = line;
 			} else if (!json_is_object(o)) {

@@ -159,6 +159,15 @@ st_host_delete(struct st_db *db, const char *id, const char **why)
 		*why = n == 1 ? "1 instance is placed on it" : "instances are placed on it";
 		return ST_PERM;
 	}
+	st = st_db_prep(db, "SELECT count(*) FROM volumes WHERE host = ?1");	/* issue 8 */
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	if (n > 0) {
+		*why = "volumes are on it (st-volume-rm them first)";
+		return ST_PERM;
+	}
 	st = st_db_prep(db, "DELETE FROM hosts WHERE id = ?1");
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);

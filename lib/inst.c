@@ -141,6 +141,14 @@ st_inst_json(struct st_db *db, const char *id)
 	    "error", text_or_null(st, 11),
 	    "created", c, "updated", u);
 	sqlite3_reset(st);
+	{	/* addresses and security groups (issue 9) */
+		json_t *first, *nets = st_inst_nets_json(db, oid, &first);
+
+		json_object_set_new(o, "ip", first);
+		json_object_set_new(o, "nets", nets);
+		json_object_set_new(o, "sgs", st_inst_sgs_json(db, oid));
+	}
+	json_object_set_new(o, "volumes", st_vol_inst_json(db, oid));	/* issue 8 */
 	json_object_set_new(o, "ports", ports_json(db, oid));
 	json_object_set_new(o, "labels", st_labels_json(db, oid));
 	json_object_set_new(o, "attrs", st_attrs_json(db, oid));

@@ -200,13 +200,9 @@ st_life(struct st_db *db, enum st_life_act act, const char *arg, const struct st
 		to = "stopped";
 		break;
 	}
-	if (strcmp(r.kind, "container") != 0) {
-		st_db_rollback(db);
-		return st_fail(ST_PERM, "unable to %s '%s': %s instances have no driver yet", verbs[act], r.id, r.kind);
-	}
 	if ((rc = pre_hooks(db, verbs[act], &r)) != ST_OK)	/* hooks: veto */
 		return rc;
-	if ((rc = st_drv_ctx_host(db, r.host, &c)) != ST_OK) {
+	if ((rc = st_drv_ctx_kind(db, r.host, r.kind, &c)) != ST_OK) {
 		st_db_rollback(db);
 		rc = st_fail(rc, "unable to %s '%s': %s", verbs[act], r.id, c.err);
 		st_drv_ctx_free(&c);
@@ -227,20 +223,22 @@ st_life(struct st_db *db, enum st_life_act act, const char *arg, const struct st
 		return rc == ST_TEMP ? st_fail(rc, "unable to %s '%s': its state changed under us", verbs[act], r.id) : rc;
 	}
 	st_fault(faults[act][F_INTENT]);
-	if ((drv = st_driver_load("docker")) == NULL) {
+	if ((drv = st_driver_load(st_kind_driver(r.kind))) == NULL) {
 		drc = ST_PERM;
-		snprintf(c.err, sizeof c.err, "the docker driver module is missing");
+		snprintf(c.err, sizeof c.err, "the %s driver module is missing", st_kind_driver(r.kind));
 	} else if (act == ST_LIFE_STOP) {
 		drc = drv->stop(&c, r.id, o->timeout);
 	} else if (act == ST_LIFE_RESTART && strcmp(r.state, "running") == 0) {
 		drc = drv->restart(&c, r.id, o->timeout);
 	} else {
-		json_t *in = st_inst_json(db, r.id);
+		json_t *in = st_vm_inst_json(db, r.id);
 		struct st_hook_drv fa = { .db = db, .id = r.id, .obj = in };	/* hooks: filters */
 
 		c.filter = st_hook_drv_filter;
 		c.filter_arg = &fa;
-		drc = in ? drv->create(&c, in) : ST_PERM;
+		drc = in ? st_net_host_prepare(db, r.host, r.kind, in, c.err, sizeof c.err) : ST_PERM;	/* bridges, firewall (issue 9) */
+		if (drc == ST_OK)
+			drc = drv->create(&c, in);
 		if (fa.failed)	/* hooks: nothing reached the host, back where it was */
 			back_on_filter = 1;
 		json_decref(in);
@@ -337,30 +335,20 @@ st_inst_driver(struct st_db *db, const char *arg, char id[ST_ID_LEN + 1], const 
 	memcpy(id, r.id, sizeof r.id);
 	if (!r.placed)
 		return st_fail(ST_PERM, "unable to reach '%s': it has no host (state %s)", r.id, r.state);
-	if (strcmp(r.kind, "container") != 0)
-		return st_fail(ST_PERM, "unable to reach '%s': %s instances have no driver yet", r.id, r.kind);
-	if ((rc = st_drv_ctx_host(db, r.host, c)) != ST_OK)
+	if ((rc = st_drv_ctx_kind(db, r.host, r.kind, c)) != ST_OK)
 		return st_fail(rc, "unable to reach '%s': %s", r.id, c->err);
-	if ((*drv = st_driver_load("docker")) == NULL)
+	if ((*drv = st_driver_load(st_kind_driver(r.kind))) == NULL)
 		return ST_PERM;
 	return ST_OK;
 }
 
-/* does the instance's host have a container endpoint? a host registered
- * with --no-probe and no --docker can hold no container to remove */
+/* does the instance's host have an endpoint for its kind? a host
+ * registered with --no-probe and no --docker (--libvirt) can hold no
+ * container (domain) to remove */
 static int
-has_endpoint(struct st_db *db, const char *host)
+has_endpoint(struct st_db *db, const char *host, const char *kind)
 {
-	sqlite3_stmt *st = st_db_prep(db, "SELECT docker IS NOT NULL FROM hosts WHERE id = ?1");
-	int yes = 0;
-
-	if (st == NULL)
-		return 0;
-	sqlite3_bind_text(st, 1, host, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		yes = sqlite3_column_int(st, 0);
-	sqlite3_reset(st);
-	return yes;
+	return st_host_endpoints(db, host) & (strcmp(kind, "vm") == 0 ? 2 : 1);
 }
 
 int
@@ -383,7 +371,7 @@ st_life_remove(struct st_db *db, const char *arg, int force, char id[ST_ID_LEN +
 	if ((rc = pre_hooks(db, "remove", &r)) != ST_OK)	/* hooks: veto */
 		return rc;
 	/* nothing was ever made on a host: the row goes, in one transaction */
-	if (!r.placed || strcmp(r.kind, "container") != 0 || !has_endpoint(db, r.host)) {
+	if (!r.placed || !has_endpoint(db, r.host, r.kind)) {
 		gone = last_view(db, r.id);	/* hooks */
 		if ((rc = st_sched_remove(db, r.id, id)) != ST_OK) {
 			st_db_rollback(db);
@@ -402,7 +390,7 @@ st_life_remove(struct st_db *db, const char *arg, int force, char id[ST_ID_LEN +
 		st_db_rollback(db);
 		return st_fail(ST_PERM, "unable to remove '%s': it is %s (st-stop it first, or st-rm -f)", r.id, r.state);
 	}
-	if ((rc = st_drv_ctx_host(db, r.host, &c)) != ST_OK) {
+	if ((rc = st_drv_ctx_kind(db, r.host, r.kind, &c)) != ST_OK) {
 		st_db_rollback(db);
 		rc = st_fail(rc, "unable to remove '%s': %s", r.id, c.err);
 		st_drv_ctx_free(&c);
@@ -427,9 +415,9 @@ st_life_remove(struct st_db *db, const char *arg, int force, char id[ST_ID_LEN +
 	}
 	st_fault("rm.after-intent");
 	gone = last_view(db, r.id);	/* hooks */
-	if ((drv = st_driver_load("docker")) == NULL) {
+	if ((drv = st_driver_load(st_kind_driver(r.kind))) == NULL) {
 		drc = ST_PERM;
-		snprintf(c.err, sizeof c.err, "the docker driver module is missing");
+		snprintf(c.err, sizeof c.err, "the %s driver module is missing", st_kind_driver(r.kind));
 	} else {
 		drc = drv->remove(&c, r.id);
 	}

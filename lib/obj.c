@@ -310,6 +310,20 @@ st_obj_json(struct st_db *db, const char *id)
 		return st_host_json(db, id);
 	case ST_INSTANCE:
 		return st_inst_json(db, id);
+	case ST_NETWORK:
+		return st_net_json(db, id);
+	case ST_SG:
+		return st_sg_json(db, id);
+	case ST_BACKUP:
+		return st_backup_json(db, id);
+	case ST_IMAGE:
+		return st_image_json(db, id);
+	case ST_LB:
+		return st_lb_json(db, id);
+	case ST_VOLUME:
+		return st_vol_json(db, id);
+	case ST_SNAPSHOT:
+		return st_snap_json(db, id);
 	}
 	return NULL;
 }

@@ -23,8 +23,56 @@ row(struct st_db *db, const char *id, char state[16], char host[ST_ID_LEN + 1])
 	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
 }
 
+/* what the driver calls an instance's workload, for messages */
+static const char *
+noun(const struct st_view *v)
+{
+	return strcmp(v->drv->name, "libvirt") == 0 ? "domain" : "container";
+}
+
 int
 st_view_host(struct st_db *db, const char *host, struct st_view *v)
+{
+	return st_view_kind(db, host, "container", v);
+}
+
+/* the kinds whose endpoint a host has, to look at: container when none */
+int
+st_view_kinds(struct st_db *db, const char *host, const char *kinds[2])
+{
+	int e = st_host_endpoints(db, host), n = 0;
+
+	if ((e & 1) || e == 0)
+		kinds[n++] = "container";
+	if (e & 2)
+		kinds[n++] = "vm";
+	return n;
+}
+
+/* drops from here ({id: state}) the instances of another kind than v's */
+void
+st_view_only(struct st_db *db, const struct st_view *v, json_t *here)
+{
+	const char *kind = strcmp(v->drv->name, "libvirt") == 0 ? "vm" : "container", *id;
+	sqlite3_stmt *st;
+	json_t *other = json_array(), *x;
+	size_t i;
+
+	json_object_foreach(here, id, x) {
+		if ((st = st_db_prep(db, "SELECT kind FROM instances WHERE id = ?1")) == NULL)
+			break;
+		sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
+		if (sqlite3_step(st) == SQLITE_ROW && strcmp((const char *)sqlite3_column_text(st, 0), kind) != 0)
+			json_array_append_new(other, json_string(id));
+		sqlite3_reset(st);
+	}
+	json_array_foreach(other, i, x)
+		json_object_del(here, json_string_value(x));
+	json_decref(other);
+}
+
+int
+st_view_kind(struct st_db *db, const char *host, const char *kind, struct st_view *v)
 {
 	json_t *all = NULL, *x;
 	const char *id, *name;
@@ -33,10 +81,10 @@ st_view_host(struct st_db *db, const char *host, struct st_view *v)
 
 	memset(v, 0, sizeof *v);
 	snprintf(v->host, sizeof v->host, "%s", host);
-	if ((rc = st_drv_ctx_host(db, host, &v->c)) != ST_OK)
+	if ((rc = st_drv_ctx_kind(db, host, kind, &v->c)) != ST_OK)
 		return rc;
-	if ((v->drv = st_driver_load("docker")) == NULL) {
-		snprintf(v->c.err, sizeof v->c.err, "the docker driver module is missing");
+	if ((v->drv = st_driver_load(st_kind_driver(kind))) == NULL) {
+		snprintf(v->c.err, sizeof v->c.err, "the %s driver module is missing", st_kind_driver(kind));
 		return ST_PERM;
 	}
 	if ((rc = v->drv->list(&v->c, &all)) != ST_OK)
@@ -193,9 +241,9 @@ drive(struct ctx *x, const char *id, const char *from, int kind, const char *to,
 		drc = x->v->drv->stop(&x->v->c, id, 10);
 	st_fault("reconcile.after-driver");
 	if (kind == ST_FIX_START)
-		snprintf(detail, sizeof detail, "its container on host '%s' was %s: started", x->v->c.host, cstate);
+		snprintf(detail, sizeof detail, "its %s on host '%s' was %s: started", noun(x->v), x->v->c.host, cstate);
 	else
-		snprintf(detail, sizeof detail, "%s, but its container on host '%s' was %s: stopped", from, x->v->c.host, cstate);
+		snprintf(detail, sizeof detail, "%s, but its %s on host '%s' was %s: stopped", from, noun(x->v), x->v->c.host, cstate);
 	if (drc == ST_OK) {
 		if ((rc = record(x, id, inter, to, NULL, kind == ST_FIX_START ? "started" : "stopped", detail)) == ST_OK)
 			line(id, kind == ST_FIX_START ? "started" : "stopped", detail);
@@ -220,9 +268,9 @@ finish_remove(struct ctx *x, const char *id, const char *cstate)
 	if (!is(cstate, "absent") && !is(cstate, "foreign")) {
 		if ((rc = x->v->drv->remove(&x->v->c, id)) != ST_OK)
 			return st_fail(rc, "unable to reconcile '%s': %s", id, x->v->c.err);
-		snprintf(detail, sizeof detail, "its container on host '%s' removed, the instance deleted", x->v->c.host);
+		snprintf(detail, sizeof detail, "its %s on host '%s' removed, the instance deleted", noun(x->v), x->v->c.host);
 	} else {
-		snprintf(detail, sizeof detail, "no container on host '%s': the instance deleted", x->v->c.host);
+		snprintf(detail, sizeof detail, "no %s on host '%s': the instance deleted", noun(x->v), x->v->c.host);
 	}
 	st_fault("reconcile.after-driver");
 	if ((rc = st_db_begin(x->db)) != ST_OK)
@@ -258,14 +306,14 @@ apply(struct ctx *x, const char *id, const char *state, const char *cstate, int 
 	case ST_FIX_REMOVE:
 		return finish_remove(x, id, cstate);
 	case ST_FIX_VANISHED:
-		snprintf(detail, sizeof detail, "running, but host '%s' has %s container st-%s", x->v->c.host,
-		    is(cstate, "absent") || is(cstate, "foreign") ? "no" : "a dead", id);
+		snprintf(detail, sizeof detail, "running, but host '%s' has %s %s st-%s", x->v->c.host,
+		    is(cstate, "absent") || is(cstate, "foreign") ? "no" : "a dead", noun(x->v), id);
 		action = "vanished";
 		break;
 	default:
 		action = (is(state, "starting") && is(to, "running") && up(cstate)) ||
 		    (is(state, "stopping") && is(to, "stopped")) ? "rolled-forward" : "rolled-back";
-		snprintf(detail, sizeof detail, "%s -> %s: its container on host '%s' is %s", state, to, x->v->c.host, cstate);
+		snprintf(detail, sizeof detail, "%s -> %s: its %s on host '%s' is %s", state, to, noun(x->v), x->v->c.host, cstate);
 		break;
 	}
 	if ((rc = record(x, id, state, to, kind == ST_FIX_VANISHED ? detail : NULL, action, detail)) == ST_OK)
@@ -296,8 +344,8 @@ fix_inst(struct ctx *x, const char *id, const char *seen)
 	if (x->o->dry_run) {
 		char detail[256];
 
-		snprintf(detail, sizeof detail, "%s%s%s, its container on host '%s' is %s", seen, to ? " -> " : "",
-		    to ? to : "", x->v->c.host, cs);
+		snprintf(detail, sizeof detail, "%s%s%s, its %s on host '%s' is %s", seen, to ? " -> " : "",
+		    to ? to : "", noun(x->v), x->v->c.host, cs);
 		line(id, kind == ST_FIX_RESOLVE ? "resolve" : kind == ST_FIX_REMOVE ? "remove" : kind == ST_FIX_START ?
 		    "start" : kind == ST_FIX_STOP ? "stop" : "vanish", detail);
 		return ST_OK;
@@ -345,10 +393,10 @@ fix_stray(struct ctx *x, const char *id, json_t *cont)
 	if (!found && st_now() - created < x->o->grace)
 		return ST_OK;
 	if (found)
-		snprintf(detail, sizeof detail, "container %s on host '%s', but the instance is %s%s%s: removed", name,
+		snprintf(detail, sizeof detail, "%s %s on host '%s', but the instance is %s%s%s: removed", noun(x->v), name,
 		    x->v->c.host, *host ? "placed on " : state, *host ? "host " : "", host);
 	else
-		snprintf(detail, sizeof detail, "container %s on host '%s' of no instance in the state file: removed", name, x->v->c.host);
+		snprintf(detail, sizeof detail, "%s %s on host '%s' of no instance in the state file: removed", noun(x->v), name, x->v->c.host);
 	if (x->o->dry_run) {
 		line(id, found ? "remove-misplaced" : "remove-orphan", detail);
 		return ST_OK;
@@ -373,8 +421,23 @@ out:
 	return rc == ST_OK ? ST_OK : st_fail(rc, "unable to reconcile '%s': %s", id, x->v->c.err);
 }
 
+static int reconcile_kind(struct st_db *, const struct st_reconcile *, const char *, const char *);
+
 int
 st_reconcile_host(struct st_db *db, const struct st_reconcile *o, const char *host)
+{
+	const char *kinds[2];
+	int i, n = st_view_kinds(db, host, kinds), rc = ST_OK;
+
+	for (i = 0; i < n; i++)
+		rc = ST_MAX(rc, reconcile_kind(db, o, host, kinds[i]));
+	rc = ST_MAX(rc, st_sg_reconcile(db, host, o->dry_run));	/* the firewall (issue 9) */
+	rc = ST_MAX(rc, st_lb_reconcile(db, host, o->dry_run));	/* HAProxy (issue 10) */
+	return rc;
+}
+
+static int
+reconcile_kind(struct st_db *db, const struct st_reconcile *o, const char *host, const char *kind)
 {
 	struct st_view v;
 	struct ctx x = { .db = db, .o = o, .v = &v };
@@ -384,13 +447,14 @@ st_reconcile_host(struct st_db *db, const struct st_reconcile *o, const char *ho
 
 	/* what runs first, then the state: a container listed was recorded
 	 * before it was made */
-	if ((rc = st_view_host(db, host, &v)) != ST_OK) {
+	if ((rc = st_view_kind(db, host, kind, &v)) != ST_OK) {
 		rc = st_fail(rc, "unable to reconcile host '%s': %s", v.c.host ? v.c.host : host, v.c.err);
 		st_view_free(&v);
 		json_decref(here);
 		return rc;
 	}
 	rc = st_inst_on_host(db, v.host, here);
+	st_view_only(db, &v, here);
 	json_object_foreach(here, id, c)
 		rc = ST_MAX(rc, fix_inst(&x, id, json_string_value(c)));
 	json_object_foreach(v.byid, id, c)
@@ -404,7 +468,7 @@ st_reconcile_host(struct st_db *db, const struct st_reconcile *o, const char *ho
 json_t *
 st_reconcile_hosts(struct st_db *db)
 {
-	sqlite3_stmt *st = st_db_prep(db, "SELECT id FROM hosts WHERE docker IS NOT NULL ORDER BY coalesce(name, id)");
+	sqlite3_stmt *st = st_db_prep(db, "SELECT id FROM hosts WHERE docker IS NOT NULL OR libvirt IS NOT NULL ORDER BY coalesce(name, id)");
 	json_t *a = json_array();
 
 	if (st == NULL)

@@ -34,6 +34,7 @@ struct inst {
 	size_t nports;
 	char group[64];			/* its value of the --spread-by label */
 	int grouped;
+	char vhost[ST_ID_LEN + 1];	/* its volumes' host (issue 8), or "" */
 };
 
 struct cand {
@@ -299,6 +300,28 @@ pick_labelled(struct st_db *db, const struct st_sched *s, const struct inst *in,
 	return rc == SQLITE_DONE ? ST_OK : scan_fail(db, rc);
 }
 
+/* an instance with volumes: their host, if it fits */
+static int
+pick_vhost(struct st_db *db, const struct st_sched *s, const struct inst *in, struct cand *best)
+{
+	sqlite3_stmt *st = prep(db, "SELECT id, coalesce(name, id), cpu_free, mem_free FROM hosts "
+	    "WHERE id = ?1 AND state = 'active' AND kinds & ?2 AND cpu_free >= ?3 AND mem_free >= ?4");
+	struct cand c;
+	int rc;
+
+	sqlite3_bind_text(st, 1, in->vhost, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, in->kind);
+	sqlite3_bind_int64(st, 3, in->cpu);
+	sqlite3_bind_int64(st, 4, in->mem);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		cand_row(st, &c);
+		if (refuse(db, s, in, c.id) == F_FIT)
+			*best = c;
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? ST_OK : scan_fail(db, rc);
+}
+
 /* the best host, or best->ok == 0: one index seek, then the first
  * candidates in strategy order until one passes the other filters */
 static int
@@ -311,6 +334,8 @@ pick(struct st_db *db, const struct st_sched *s, const struct inst *in, struct c
 	size_t i;
 
 	best->ok = 0;
+	if (*in->vhost)
+		return pick_vhost(db, s, in, best);
 	for (i = 0; i < s->ncons && k == NULL; i++)
 		if (!s->cons[i].neg)
 			k = &s->cons[i];
@@ -638,7 +663,10 @@ place(struct st_db *db, const struct st_sched *s, struct inst *in, struct cand *
 		if (rc != ST_OK)
 			return rc;
 		brief(&t, sum, sizeof sum);
-		rc = st_fail(ST_PERM, "unable to schedule '%s': no host fits (%s)", in->id, sum);
+		if (*in->vhost)
+			rc = st_fail(ST_PERM, "unable to schedule '%s': its volumes' host '%s' does not fit it (%s)", in->id, in->vhost, sum);
+		else
+			rc = st_fail(ST_PERM, "unable to schedule '%s': no host fits (%s)", in->id, sum);
 		explain(s, in, &t, NULL);
 		return rc;
 	}
@@ -682,6 +710,8 @@ st_sched_place(struct st_db *db, const struct st_sched *s, const char *arg,
 	}
 	if (strcmp(in.state, "requested") != 0 && strcmp(in.state, "stopped") != 0)
 		return st_fail(ST_PERM, "unable to schedule '%s': instance is %s (only requested and stopped instances are placed)", in.id, in.state);
+	if ((rc = st_vol_inst_host(db, in.id, in.vhost)) != ST_OK)	/* volumes: their host only */
+		return rc;
 	rc = place(db, s, &in, &to);
 	free(in.ports);
 	if (rc == ST_OK)

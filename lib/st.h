@@ -370,11 +370,322 @@ int st_drain_main(int argc, char **argv, int drain);	/* st-host-drain, st-host-u
 void st_follow(struct st_db *, const char *id, const char *host, const char *what);
 
 /* ---- VMs (issue 7): image.c, the libvirt driver's helpers ---- */
+struct st_image {
+	char id[ST_ID_LEN + 1];
+	const char *name, *path, *kernel, *initrd, *cmdline;
+	int64_t size;
+};
+/* absolute, simplest form, a safe alphabet (it reaches domain XML) */
+int st_valid_vm_path(const char *s, const char **why);
+int st_valid_cmdline(const char *s, const char **why);
+/* reads the header: magic QFI\xfb, version 2 or 3; its virtual size */
+int st_qcow2_check(const char *path, int64_t *vsize, const char **why);
+int st_image_insert(struct st_db *db, struct st_image *m, const char **why);
+json_t *st_image_json(struct st_db *db, const char *id);
+int st_image_each(struct st_db *db, int (*cb)(json_t *, void *), void *ctx);
+/* refused while a VM instance uses it */
+int st_image_delete(struct st_db *db, const char *id, const char **why);
+/* st_inst_json, and for a VM its disk, user_data and vm_image (the
+ * image row): what the libvirt driver and vm.domain.filter get */
+json_t *st_vm_inst_json(struct st_db *db, const char *id);
+/* the file of st-create --user-data: UTF-8 text up to 64 KiB, or NULL */
+char *st_vm_user_data(const char *file, const char **why);
+/* the driver module of a kind: "docker" for container, "libvirt" for vm */
+const char *st_kind_driver(const char *kind);
+/* like st_drv_ctx_host, for the endpoint of kind's driver: the docker
+ * endpoint for containers, the libvirt URI for VMs */
+int st_drv_ctx_kind(struct st_db *db, const char *hostid, const char *kind, struct st_drv_ctx *c);
+/* which endpoints a host has: 1 docker, 2 libvirt (as hosts.kinds) */
+int st_host_endpoints(struct st_db *db, const char *hostid);
+int st_valid_libvirt_uri(const char *s, const char **why);
+/* asks the libvirt URI in c->endpoint for its CPUs, memory, version */
+int st_drv_probe_libvirt(struct st_drv_ctx *c, int64_t *cpu, int64_t *mem, char version[64]);
+/* reconcile.c for VMs: a host's view of one kind's driver; the kinds a
+ * host has endpoints for; here ({id: state}) cut to v's kind */
+int st_view_kind(struct st_db *db, const char *host, const char *kind, struct st_view *v);
+int st_view_kinds(struct st_db *db, const char *host, const char *kinds[2]);
+void st_view_only(struct st_db *db, const struct st_view *v, json_t *here);
 
 /* ---- networks and security groups (issue 9): net.c, sg.c, nft.c ---- */
 
+/* net.c: IPv4 networks, and their addresses allocated in the state */
+struct st_cidr { uint32_t addr; int len; };	/* addr in host order */
+int st_parse_ip4(const char *s, uint32_t *a, const char **why);
+void st_ip4_str(uint32_t a, char buf[16]);
+/* a.b.c.d/len (a bare address is /32); host bits set is an error */
+int st_parse_cidr(const char *s, struct st_cidr *c, const char **why);
+void st_cidr_str(const struct st_cidr *c, char buf[20]);
+void st_net_bridge(const char *netid, char br[16]);	/* "stb-" + 11 hex */
+int st_net_insert(struct st_db *db, const char *name, const struct st_cidr *sub, uint32_t gw, char id[ST_ID_LEN + 1], const char **why);
+json_t *st_net_json(struct st_db *db, const char *id);
+int st_net_each(struct st_db *db, int (*cb)(json_t *, void *), void *ctx);
+int st_net_delete(struct st_db *db, const char *id, const char **why);	/* refused in use */
+/* inside the open write transaction: an address of net for instance
+ * inst as its idx-th (want: that address, or 0 for the lowest free) */
+int st_net_alloc(struct st_db *db, const char *inst, int idx, const char *net, uint32_t want, char ip[16], const char **why);
+/* [{net, name, ip, prefix, gateway, bridge}]; *first: idx 0's ip or null */
+json_t *st_inst_nets_json(struct st_db *db, const char *inst, json_t **first);
+/* host-side, before an instance is created: its host's security groups
+ * when it is in one (it never runs unfiltered); for a VM the bridge of
+ * each of its nets, as a Docker network on a docker host (so Docker's
+ * forwarding rules admit it), else with ip link (a container's driver
+ * makes its own) */
+int st_net_host_prepare(struct st_db *db, const char *host, const char *kind, json_t *inst, char *err, size_t errn);
+/* st-net-rm: the network's bridges on every host; failures are warnings */
+void st_net_host_remove(struct st_db *db, const char *netid);
+
+/* sg.c: security groups, their rules and members, applying them */
+struct st_rule {
+	int egress;		/* 0 ingress, 1 egress */
+	char proto[8];		/* tcp udp icmp any */
+	int lo, hi;		/* ports; 0 0: any */
+	struct st_cidr cidr;	/* the peer: a CIDR, */
+	char peer[ST_ID_LEN + 1];	/* or a group ("" for none) */
+};
+int st_rule_parse_port(const char *s, int *lo, int *hi, const char **why);
+int st_sg_insert(struct st_db *db, const char *name, char id[ST_ID_LEN + 1], const char **why);
+json_t *st_sg_json(struct st_db *db, const char *id);
+int st_sg_each(struct st_db *db, int (*cb)(json_t *, void *), void *ctx);
+int st_sg_delete(struct st_db *db, const char *id, const char **why);	/* refused in use */
+int st_sg_rule_set(struct st_db *db, const char *sg, const struct st_rule *r, int add, int *changed, const char **why);
+int st_sg_member_set(struct st_db *db, const char *inst, const char *sg, int add, int *changed, const char **why);
+json_t *st_inst_sgs_json(struct st_db *db, const char *inst);	/* names (or IDs) */
+json_t *st_sg_member_ips(struct st_db *db, const char *sg);	/* {ip: instance} */
+json_t *st_inst_ips(struct st_db *db, const char *inst);	/* {ip: instance} */
+struct st_sg_apply_opts {
+	int if_changed;		/* only when the text or the live table differs */
+	int dry_run, report;	/* st-reconcile: say what, or what was done */
+	int *rules;		/* set: the number of rules loaded */
+};
+/* generates the host's table, checks it (nft -c), loads it (nft -f) in
+ * one transaction; outside any transaction; prints its errors */
+int st_sg_apply(struct st_db *db, const char *host, const struct st_sg_apply_opts *o);
+json_t *st_sg_hosts(struct st_db *db, json_t *sgs);	/* {host: true} concerned */
+int st_sg_apply_hosts(struct st_db *db, json_t *hosts);
+/* conntrack -D of the flows to (dir 0), from (1) or both (2) the ips */
+void st_sg_flows_forget(json_t *ips, int dir);
+void st_sg_follow(struct st_db *db, const char *id, const char *host, const char *what);
+/* st-reconcile: applies again when the table is missing or differs from
+ * the last applied, or the state changed; prints HOST<TAB>sg-apply<TAB>why */
+int st_sg_reconcile(struct st_db *db, const char *host, int dry_run);
+int st_sg_rule_main(int argc, char **argv, int add);	/* st-sg-rule-add, -rm */
+int st_sg_member_main(int argc, char **argv, int add);	/* st-sg-attach, -detach */
+
+/* nft.c: the text of a host's table; running tools */
+const char *st_nft_table(void);	/* ST_NFT_TABLE, nft_table, "stampede"; NULL: bad */
+char *st_nft_ruleset(struct st_db *db, const char *host, const char *table, int *nrules, int *ninst, const char **why);
+/* fork/execvp argv; stdout to outfd (-1: /dev/null); stderr into err */
+int st_run(const char *const argv[], int outfd, char *err, size_t errn);
+
 /* ---- volumes, snapshots, backups (issue 8): vol.c, s3.c, chunk.c ---- */
+/* vol.c, snap.c, pool.c (part A). Storage lives on the machine that runs
+ * the command (the volume's host must be this machine: remote hosts are
+ * not handled yet). Unless said otherwise these functions run their own
+ * transactions (never call them inside one), run the volume.* hooks, and
+ * print their own errors ("prog: fatal: unable to VERB 'X': why"),
+ * returning ST_OK, ST_PERM or ST_TEMP. Signatures are stable. */
+struct st_vol_spec {
+	const char *name;	/* required: st_valid_name */
+	const char *backend;	/* "dir", "btrfs", "qcow2"; NULL: "dir" */
+	const char *host;	/* ID, name or prefix; NULL: the only host */
+	int64_t size;		/* bytes, 1M .. 64T (dir: advisory) */
+};
+/* creates the storage in the host's pool for the backend, then the row
+ * (state "ready"); sets id */
+int st_vol_create(struct st_db *db, const struct st_vol_spec *s, char id[ST_ID_LEN + 1]);
+/* removes an unattached volume, its snapshots and its storage; sets id */
+int st_vol_remove(struct st_db *db, const char *arg, char id[ST_ID_LEN + 1]);
+/* {id, name, host, backend, size, state, source, format, pool, created,
+ * instance, path, snapshots: N}; NULL if absent */
+json_t *st_vol_json(struct st_db *db, const char *id);
+/* a snapshot of volume arg (ID, name, prefix); name may be NULL; require
+ * NULL or "crash", "fs-frozen", "app" (fails with 100 rather than take
+ * less); sets id */
+int st_snap_create(struct st_db *db, const char *vol, const char *name, const char *require, char id[ST_ID_LEN + 1]);
+/* {id, name, volume, volume_name, host, backend, size, consistency,
+ * source, format, created}; NULL if absent */
+json_t *st_snap_json(struct st_db *db, const char *id);
+/* writes snapshot snap_id's whole byte stream to fd, then returns; fmt
+ * gets "tar" (dir, btrfs: a deterministic POSIX tar, byte-identical for
+ * identical snapshots) or "raw" (qcow2: the disk's raw bytes, exactly the
+ * volume's size). fd may be a pipe: read it from another thread/process;
+ * the state is read only before the first byte is written. */
+int st_snap_export(struct st_db *db, const char *snap_id, int fd, char fmt[8]);
+/* fills volume vol_id (ready, not attached to a running instance) from
+ * such a stream; a dir/btrfs volume must be empty; tar entries with
+ * absolute paths, "..", or links leaving the volume are refused */
+int st_vol_import(struct st_db *db, const char *vol_id, int fd, const char *fmt);
+/* the rest of part A: st-volume-*, st-snapshot-*, st-pool-add */
+int st_vol_each(struct st_db *db, const char *host, int (*cb)(json_t *, void *), void *ctx);
+int st_snap_each(struct st_db *db, const char *vol, int (*cb)(json_t *, void *), void *ctx);
+int st_snap_remove(struct st_db *db, const char *arg, char id[ST_ID_LEN + 1]);
+/* restores snapshot snap into its volume (vol: NULL, or the volume it must
+ * be of), or with to into a new volume named to; sets id (the volume) */
+int st_vol_restore(struct st_db *db, const char *vol, const char *snap, const char *to, char id[ST_ID_LEN + 1]);
+/* compare-and-set of a volume's state in its own transaction, with an
+ * event when event is not NULL */
+int st_vol_cas(struct st_db *db, const char *id, const char *from, const char *to, const char *event, json_t *d);
+int st_vol_attach(struct st_db *db, const char *vol, const char *inst, const char *path, char id[ST_ID_LEN + 1]);
+/* inside the caller's transaction (st-create --volume); sets vid */
+int st_vol_attach_tx(struct st_db *db, const char *vol, const char *inst, const char *path, char vid[ST_ID_LEN + 1]);
+int st_vol_detach(struct st_db *db, const char *vol, char id[ST_ID_LEN + 1]);
+/* an instance's "volumes" (st_inst_json) */
+json_t *st_vol_inst_json(struct st_db *db, const char *inst);
+/* the host of an instance's volumes into host ("" if none); several
+ * hosts: an error, printed */
+int st_vol_inst_host(struct st_db *db, const char *inst, char host[ST_ID_LEN + 1]);
+/* a host's pool directory for a backend (out: PATH_MAX bytes) */
+int st_pool_path(struct st_db *db, const char *host, const char *backend, char *out);
+int st_pool_add(struct st_db *db, const char *host, const char *backend, const char *path, char id[ST_ID_LEN + 1]);
+int st_pool_each(struct st_db *db, int (*cb)(json_t *, void *), void *ctx);
+/* st-doctor's checks of volumes and snapshots (lines as st_doctor_state) */
+int st_vol_doctor(struct st_db *db, int *n);
+
+/* s3.c, backup.c, bkdb.c (part B). s3.c and backup.c link libcurl and
+ * libcrypto: only the st-backup-* commands and st-volume-backup use them.
+ * S3 errors go to s->err, naming the bucket and S3's reason; codes are
+ * ST_OK, ST_NO (a 404 of an object on GET/HEAD), ST_PERM (4xx), ST_TEMP
+ * (5xx, network, after the retries) or ST_USAGE (a bad URL or option). */
+struct st_s3 {
+	char *endpoint, *region, *bucket, *prefix, *url;
+	char *cred;		/* "KEY:SECRET", wiped on close */
+	void *curl;
+	int retries;		/* $ST_S3_RETRIES, default 5, backoff from 0.25 s */
+	int64_t part;		/* multipart above this size ($ST_S3_PART_SIZE, 8M) */
+	long status;		/* the last HTTP status */
+	int over;		/* the last body was larger than allowed */
+	int64_t sent, requests, multipart;	/* object bytes sent, counters */
+	char err[600];
+};
+void st_sha256_hex(const void *buf, size_t len, char hex[65]);
+int st_s3_parse_url(const char *url, char **bucket, char **prefix, const char **why);
+/* url s3://BUCKET[/PREFIX]; endpoint, region NULL: $ST_S3_ENDPOINT,
+ * $ST_S3_REGION, settings s3_endpoint, s3_region, AWS; credentials from
+ * AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or $ST_S3_CONF
+ * (/etc/stampede/s3.conf, refused unless 0600) */
+int st_s3_open(struct st_s3 *s, const char *url, const char *endpoint, const char *region, const char **why);
+void st_s3_close(struct st_s3 *s);
+/* another connection with s's settings, for another thread */
+int st_s3_clone(const struct st_s3 *s, struct st_s3 *c);
+void st_s3_unclone(struct st_s3 *c);
+char *st_s3_key(const struct st_s3 *s, const char *rel);	/* PREFIX/rel */
+int st_s3_put(struct st_s3 *s, const char *key, const void *buf, size_t len);
+int st_s3_get(struct st_s3 *s, const char *key, size_t max, char **buf, size_t *len);
+int st_s3_head(struct st_s3 *s, const char *key, int64_t *size);
+int st_s3_delete(struct st_s3 *s, const char *key);
+int st_s3_check(struct st_s3 *s);	/* the bucket answers to these credentials */
+int st_s3_list(struct st_s3 *s, const char *prefix, int (*cb)(const char *key, int64_t size, void *ctx), void *ctx);
+
+/* backup.c: the chunk store and manifests (stampede-backup(5)) */
+struct st_bk_opts {
+	const char *id, *name, *stream, *snapshot;
+	json_t *volume;		/* {id, name, backend, size} or NULL */
+	int64_t chunk, total, created;	/* total: expected bytes, for progress */
+	int progress;
+	/* called at the end of the stream, before the manifest: the
+	 * producer's result (a failed export writes no manifest) */
+	int (*check)(void *arg, char *err, size_t errsz);
+	void *check_arg;
+};
+struct st_bk_result {
+	int64_t size, uploaded, skipped, nchunks, nuploaded;
+	char sha[65];
+	char *manifest_key;
+};
+struct st_bk_keep { int last, daily, weekly; };
+int st_bk_chunks(struct st_s3 *s, json_t **set);	/* {sha256: size} in the bucket */
+int st_bk_upload(struct st_s3 *s, int fd, const struct st_bk_opts *o, struct st_bk_result *r);
+int st_bk_check_manifest(json_t *m, const char **why);
+int st_bk_manifest(struct st_s3 *s, const char *id, json_t **m);
+int st_bk_verify(struct st_s3 *s, json_t *m, int deep, int progress, const char *label, int64_t *nbad);
+int st_bk_restore(struct st_s3 *s, json_t *m, int fd, int progress);
+int st_bk_ids(struct st_s3 *s, json_t **ids);	/* the manifests' IDs */
+int st_bk_prune(struct st_s3 *s, const struct st_bk_keep *k, int dry, json_t *gone, int64_t *nchunks, int64_t *bytes);
+/* a backup named by arg: in the state file (ID, name, prefix), or with
+ * from, a manifest in that bucket (ID or unique prefix); opens s on its
+ * bucket and fetches its manifest. Prints "unable to VERB 'arg': why". */
+int st_bk_find(struct st_db *db, const char *arg, const char *from, const char *endpoint, const char *region,
+    const char *verb, struct st_s3 *s, json_t **m, char id[ST_ID_LEN + 1]);
+
+/* bkvol.c: volumes to and from the chunk store (vol.c's export, import) */
+int st_bk_backup_snap(struct st_db *db, struct st_s3 *s, const char *snap, const struct st_bk_opts *o, struct st_bk_result *r);
+int st_bk_snap_sha(struct st_db *db, const char *snap, char sha[65], int64_t *size);
+/* a new volume filled from m, removed again on any failure; prints */
+int st_bk_restore_vol(struct st_db *db, struct st_s3 *s, json_t *m, const struct st_vol_spec *spec, int progress,
+    const char *label, char id[ST_ID_LEN + 1]);
+
+/* bkdb.c: backup rows (no libcurl: st-inspect and hooks use it) */
+json_t *st_backup_json(struct st_db *db, const char *id);
+int st_backup_each(struct st_db *db, int (*cb)(json_t *, void *), void *ctx);
+int st_backup_insert(struct st_db *db, json_t *rec, const char **why);
+int st_backup_delete(struct st_db *db, const char *id, const char **why);
 
 /* ---- load balancers (issue 10): lb.c, haproxy.c ---- */
+
+/* addr.c: the addresses a driver gave an instance on its own default
+ * network (a container on Docker's bridge), kept in `addresses` with net
+ * NULL after the allocated ones: recorded after a start, dropped after a
+ * stop; warns on failure */
+void st_addr_follow(struct st_db *db, const char *id, const char *host, const char *what);
+/* the instance's first address (load balancer targets), or NULL */
+char *st_addr_first(struct st_db *db, const char *id);
+
+/* haproxy.c: the host side; one HAProxy (master-worker) per state file and
+ * host, in <state dir>/haproxy/<host id>/; local hosts only, for now */
+struct st_hap {
+	char host[ST_ID_LEN + 1];
+	char dir[4096];
+	int lockfd;		/* held from open to close: one command at a time */
+	char err[1024];
+};
+enum { ST_HAP_NOOP, ST_HAP_RUNTIME, ST_HAP_RELOAD, ST_HAP_START };
+/* checks the host is local, makes the directory, takes its lock */
+int st_hap_open(struct st_db *db, const char *host, struct st_hap *h);
+void st_hap_close(struct st_hap *h);
+/* haproxy -c on a config file */
+int st_hap_check(struct st_hap *h, const char *cfgfile);
+int st_hap_check_cfg(struct st_hap *h, const char *cfg);	/* the same on a string */
+/* brings HAProxy to cfg: Runtime API when only server addresses and
+ * states change, else checked, written atomically, reloaded (or started);
+ * *how says which */
+int st_hap_apply(struct st_hap *h, const char *cfg, int *how);
+int st_hap_running(struct st_hap *h);
+/* one command on the stats socket (Runtime API); *reply is malloc'ed */
+int st_hap_cmd(struct st_hap *h, const char *cmd, char **reply);
+int st_hap_stop(struct st_hap *h);	/* soft stop, files removed */
+
+/* lb.c: load balancers in the state file */
+struct st_lb {
+	char id[ST_ID_LEN + 1];
+	const char *name, *bind, *mode, *algo, *check;
+	char host[ST_ID_LEN + 1];
+	int port, target_port, inter;
+	const struct st_kvs *sel;
+};
+int st_lb_valid_check(const char *s, const char **why);	/* --check PATH */
+int st_lb_valid_bind(const char *s, char out[64], const char **why);	/* --bind ADDR */
+/* checks the port is free (state and bind()), inserts */
+int st_lb_insert(struct st_db *db, struct st_lb *lb, const char **why);
+json_t *st_lb_json(struct st_db *db, const char *id);
+int st_lb_each(struct st_db *db, int (*cb)(json_t *, void *), void *ctx);
+int st_lb_host(struct st_db *db, const char *lb, char host[ST_ID_LEN + 1]);
+/* target membership, inside a transaction; *changed: 0 when it already was */
+int st_lb_target_add(struct st_db *db, const char *lb, const char *inst, int selected, int *changed, const char **why);
+int st_lb_target_del(struct st_db *db, const char *lb, const char *inst, int *changed, const char **why);
+int st_lb_delete(struct st_db *db, const char *lb, const char **why);
+/* the running instances with the lb's --select labels join it */
+int st_lb_select(struct st_db *db, const char *lb, const char **why);
+/* the haproxy.cfg of a host, from the state file (malloc'ed) */
+char *st_lb_config(struct st_db *db, const char *host, const char *dir, int *nlbs);
+/* HAProxy on host brought to the state file; hooks lb.apply.post for
+ * each of lbs (NULL: none); prints its errors, returns an exit code */
+int st_lb_apply(struct st_db *db, const char *host, json_t *lbs);
+/* per target of lb: {id, name, slot, addr, status, sessions, ...} */
+int st_lb_stats(struct st_db *db, const char *lb, int (*cb)(json_t *, void *), void *ctx);
+/* st-reconcile: HAProxy on host brought to the state file again (started
+ * after a reboot or a crash); prints ID<TAB>lb-applied<TAB>how */
+int st_lb_reconcile(struct st_db *db, const char *host, int dry_run);
+/* st_follow: targets join when their instance starts, leave when it stops */
+void st_lb_follow(struct st_db *db, const char *id, const char *host, const char *what);
 
 #endif

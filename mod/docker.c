@@ -319,6 +319,79 @@ dstate(struct st_drv_ctx *c, const char *id, char state[32])
 	return owned(c, id, state);
 }
 
+/* networks (issue 9): a Stampede network is a Docker bridge network
+ * named st-<network ID> on each host, its bridge named as the instance
+ * JSON says, labelled with the cluster; containers join it with their
+ * static address */
+static int
+net_ensure(struct st_drv_ctx *c, json_t *n)
+{
+	const char *net = json_string_value(json_object_get(n, "net"));
+	const char *cl;
+	json_t *j = NULL, *body;
+	char path[256];
+	long st;
+	int rc;
+
+	snprintf(path, sizeof path, "/networks/st-%s", net);
+	rc = call(c, "GET", path, NULL, &j, &st);
+	if (rc == 0) {
+		cl = json_string_value(json_object_get(json_object_get(j, "Labels"), "io.stampede.cluster"));
+		rc = cl && strcmp(cl, c->cluster) == 0 ? 0 :
+		    fail(c, 100, "docker network 'st-%s' on host '%s' is not this cluster's: not using it", net, c->host);
+		json_decref(j);
+		return rc;
+	}
+	if (!(rc == 100 && st == 404))
+		return rc;
+	body = json_pack("{s:s, s:s, s:b, s:{s:s, s:[{s:s, s:s}]}, s:{s:s}, s:{s:s, s:s}}",
+	    "Name", path + strlen("/networks/"), "Driver", "bridge", "CheckDuplicate", 1,
+	    "IPAM", "Driver", "default", "Config", "Subnet", json_string_value(json_object_get(n, "subnet")),
+	    "Gateway", json_string_value(json_object_get(n, "gateway")),
+	    "Options", "com.docker.network.bridge.name", json_string_value(json_object_get(n, "bridge")),
+	    "Labels", "io.stampede.cluster", c->cluster, "io.stampede.net", net);
+	if (body == NULL)
+		return fail(c, 100, "unable to build the network request of '%s'", net);
+	rc = call(c, "POST", "/networks/create", body, &j, &st);
+	json_decref(body);
+	json_decref(j);
+	if (rc == 100 && st == 409)	/* made meanwhile by another start */
+		return 0;
+	if (rc != 0)
+		return fail(c, rc, "unable to make docker network 'st-%s' on host '%s': %s", net, c->host, c->err);
+	return 0;
+}
+
+static int
+net_remove(struct st_drv_ctx *c, const char *net)
+{
+	json_t *j = NULL;
+	const char *cl;
+	char path[256];
+	long st;
+	int rc;
+
+	snprintf(path, sizeof path, "/networks/st-%s", net);
+	rc = call(c, "GET", path, NULL, &j, &st);
+	if (rc == 100 && st == 404)
+		return 0;
+	if (rc != 0)
+		return rc;
+	cl = json_string_value(json_object_get(json_object_get(j, "Labels"), "io.stampede.cluster"));
+	rc = cl && strcmp(cl, c->cluster) == 0;
+	json_decref(j);
+	if (!rc)
+		return fail(c, 100, "docker network 'st-%s' on host '%s' is not this cluster's: not touching it", net, c->host);
+	rc = call(c, "DELETE", path, NULL, NULL, &st);
+	return rc == 100 && st == 404 ? 0 : rc;
+}
+
+static json_t *
+endpoint(json_t *n)
+{
+	return json_pack("{s:{s:s}}", "IPAMConfig", "IPv4Address", json_string_value(json_object_get(n, "ip")));
+}
+
 /* the body of POST /containers/create for the instance JSON */
 static json_t *
 body_of(struct st_drv_ctx *c, json_t *in)
@@ -327,7 +400,7 @@ body_of(struct st_drv_ctx *c, json_t *in)
 	const char *image = json_string_value(json_object_get(in, "image"));
 	const char *restart = json_string_value(json_object_get(in, "restart"));
 	json_t *labels = json_object(), *exposed = json_object(), *bind = json_object();
-	json_t *p, *v;
+	json_t *p, *v, *body, *nets;
 	char key[32], hp[8];
 	const char *k;
 	size_t i;
@@ -345,7 +418,7 @@ body_of(struct st_drv_ctx *c, json_t *in)
 			json_object_set_new(bind, key, json_array());
 		json_array_append_new(json_object_get(bind, key), json_pack("{s:s}", "HostPort", hp));
 	}
-	return json_pack("{s:s, s:O, s:O, s:o, s:o, s:{s:I, s:I, s:I, s:{s:s}, s:o}}",
+	body = json_pack("{s:s, s:O, s:O, s:o, s:o, s:{s:I, s:I, s:I, s:{s:s}, s:o}}",
 	    "Image", image, "Env", json_object_get(in, "env"),
 	    "Cmd", json_array_size(json_object_get(in, "cmd")) ? json_object_get(in, "cmd") : json_null(),
 	    "Labels", labels, "ExposedPorts", exposed,
@@ -355,6 +428,28 @@ body_of(struct st_drv_ctx *c, json_t *in)
 	    "MemorySwap", json_integer_value(json_object_get(in, "mem")),
 	    "RestartPolicy", "Name", restart && strcmp(restart, "no") != 0 ? restart : "no",
 	    "PortBindings", bind);
+	/* the first network at create (API 1.41 takes one), the others
+	 * connected before the start */
+	if (body && json_array_size(nets = json_object_get(in, "nets")) > 0) {
+		json_t *n = json_array_get(nets, 0);
+		char name[64];
+
+		snprintf(name, sizeof name, "st-%s", json_string_value(json_object_get(n, "net")));
+		json_object_set_new(json_object_get(body, "HostConfig"), "NetworkMode", json_string(name));
+		json_object_set_new(body, "NetworkingConfig", json_pack("{s:{s:o}}", "EndpointsConfig", name, endpoint(n)));
+	}
+	/* volumes (issue 8): a dir or btrfs volume is a bind mount; qcow2
+	 * volumes (VM disks) are refused at attach time */
+	if (body && json_array_size(json_object_get(in, "volumes")) > 0) {
+		json_t *m = json_array(), *vol;
+
+		json_array_foreach(json_object_get(in, "volumes"), i, vol)
+			if (json_is_null(json_object_get(vol, "format")))
+				json_array_append_new(m, json_pack("{s:s, s:O, s:O}", "Type", "bind",
+				    "Source", json_object_get(vol, "source"), "Target", json_object_get(vol, "path")));
+		json_object_set_new(json_object_get(body, "HostConfig"), "Mounts", m);
+	}
+	return body;
 }
 
 static int
@@ -369,8 +464,9 @@ static int
 create(struct st_drv_ctx *c, json_t *in)
 {
 	const char *id = json_string_value(json_object_get(in, "id"));
-	json_t *body, *labels, *reply = NULL;
-	char path[256], state[32];
+	json_t *body, *labels, *reply = NULL, *n;
+	char path[256], state[32], cname[64];
+	size_t i;
 	const char *image;
 	long st;
 	int rc;
@@ -394,9 +490,26 @@ create(struct st_drv_ctx *c, json_t *in)
 	json_object_set_new(labels, "io.stampede.id", json_string(id));
 	json_object_set_new(labels, "io.stampede.cluster", json_string(c->cluster));
 	image = json_string_value(json_object_get(body, "Image"));
+	json_array_foreach(json_object_get(in, "nets"), i, n)
+		if ((rc = net_ensure(c, n)) != 0) {
+			json_decref(body);
+			return rc;
+		}
 	snprintf(path, sizeof path, "/containers/create?name=st-%s", id);
 	rc = call(c, "POST", path, body, &reply, &st);
 	json_decref(reply);
+	json_array_foreach(json_object_get(in, "nets"), i, n) {
+		json_t *b;
+
+		if (rc != 0 || i == 0)
+			continue;
+		snprintf(path, sizeof path, "/networks/st-%s/connect", json_string_value(json_object_get(n, "net")));
+		b = json_pack("{s:s, s:o}", "Container", id, "EndpointConfig", endpoint(n));
+		snprintf(cname, sizeof cname, "st-%s", id);
+		json_object_set_new(b, "Container", json_string(cname));
+		rc = call(c, "POST", path, b, NULL, &st);
+		json_decref(b);
+	}
 	if (rc == 100 && st == 404)
 		rc = fail(c, 100, "image '%s' not found on host '%s' (st-image-import or st-image-pull it there)", image ? image : "?", c->host);
 	else if (rc == 100 && st == 409)
@@ -427,6 +540,12 @@ static int
 start(struct st_drv_ctx *c, const char *id)
 {
 	return simple(c, id, "POST", "/containers/st-%s/start", 0);
+}
+
+static int
+dpause(struct st_drv_ctx *c, const char *id, int pause)
+{
+	return simple(c, id, "POST", pause ? "/containers/st-%s/pause" : "/containers/st-%s/unpause", 0);
 }
 
 static int
@@ -689,6 +808,47 @@ image_pull(struct st_drv_ctx *c, const char *ref, const char *auth)
 	return image_create(c, ref, NULL, auth);
 }
 
+/* the IPv4 addresses Docker gave the container (load balancer targets):
+ * NetworkSettings.IPAddress and each network's, without duplicates */
+static int
+addrs(struct st_drv_ctx *c, const char *id, json_t **out)
+{
+	char path[256], state[32];
+	json_t *j = NULL, *ns, *net, *a;
+	const char *ip, *k;
+	size_t i;
+	long st;
+	int rc;
+
+	if ((rc = owned(c, id, state)) != 0)
+		return rc;
+	if (strcmp(state, "foreign") == 0)
+		return 100;
+	*out = json_array();
+	if (strcmp(state, "absent") == 0)
+		return 0;
+	snprintf(path, sizeof path, "/containers/st-%s/json", id);
+	if ((rc = call(c, "GET", path, NULL, &j, &st)) != 0) {
+		json_decref(*out);
+		*out = NULL;
+		return rc;
+	}
+	ns = json_object_get(j, "NetworkSettings");
+	if ((ip = json_string_value(json_object_get(ns, "IPAddress"))) != NULL && *ip)
+		json_array_append_new(*out, json_string(ip));
+	json_object_foreach(json_object_get(ns, "Networks"), k, net) {
+		if ((ip = json_string_value(json_object_get(net, "IPAddress"))) == NULL || *ip == '\0')
+			continue;
+		json_array_foreach(*out, i, a)
+			if (strcmp(json_string_value(a), ip) == 0)
+				break;
+		if (i == json_array_size(*out))
+			json_array_append_new(*out, json_string(ip));
+	}
+	json_decref(j);
+	return 0;
+}
+
 const struct st_driver st_driver = {
 	.abi = ST_DRIVER_ABI,
 	.name = "docker",
@@ -705,4 +865,8 @@ const struct st_driver st_driver = {
 	.image_import = image_import,
 	.image_pull = image_pull,
 	.create_doc = create_doc,
+	.addrs = addrs,
+	.net_remove = net_remove,
+	.net_ensure = net_ensure,
+	.pause = dpause,
 };

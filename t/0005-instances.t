@@ -46,10 +46,14 @@ d=$(cat "$trash/out")
 ok 'st-inspect it' st-inspect "$d"
 is "$(jq -c '[.name, .kind, .cpu, .mem, .restart, .env, .cmd, .ports, .labels, .attrs]' "$trash/out")" \
     '[null,"container",1,268435456,"no",[],[],[],{},{}]' 'no name, container, 1 cpu, 256M, restart no, nothing else'
+# a VM's image is a registered template (st-image-add); the instance
+# records the image's ID
+qemu-img create -q -f qcow2 "$trash/debian12.qcow2" 64M
+m=$(st-image-add debian12 --qcow2 "$trash/debian12.qcow2")
 ok 'st-create 1.5G, 0.001 cpu, a vm' st-create --image debian12 --kind vm --name big --mem 1.5G --cpu 0.001
 ok 'st-inspect big' st-inspect big
-is "$(jq -c '[.kind, .image, .cpu, .mem]' "$trash/out")" '["vm","debian12",0.001,1610612736]' \
-    'vm, its image, 0.001 cpu, 1.5G in bytes'
+is "$(jq -c '[.kind, .image, .cpu, .mem]' "$trash/out")" "[\"vm\",\"$m\",0.001,1610612736]" \
+    'vm, its image ID, 0.001 cpu, 1.5G in bytes'
 fails_with 100 'already taken' st-create --image busybox --name web-2
 fails_with 100 'already taken' st-create --image busybox --name web -n 4
 is "$(sqlite3 "$ST_STATE" "SELECT count(*) FROM instances WHERE name = 'web-4'")" 0 \

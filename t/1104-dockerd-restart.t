@@ -33,7 +33,7 @@ dockerd2() {
 	d2unshare=$!
 	_w=0
 	until curl -sf --unix-socket "$sock2" http://docker/_ping >/dev/null 2>&1; do
-		_w=$((_w + 1)); [ $_w -le 240 ] || return 1; sleep 0.25
+		_w=$((_w + 1)); [ $_w -le 480 ] || { tail -5 "$d2/log" | sed "s/^/# /"; return 1; }; sleep 0.25
 	done
 }
 # the dockerd: PID 1 of the namespace unshare made

@@ -1,0 +1,71 @@
+/* st-net-rm: remove networks that no instance has an address on, and
+ * their bridges (Docker networks) on the hosts. */
+#include <getopt.h>
+#include <stdlib.h>
+
+#include "st.h"
+
+static struct st_db db;
+
+static void
+usage(int code)
+{
+	fprintf(code ? stderr : stdout, "usage: st-net-rm [--state FILE] [NETWORK...]\n");
+	exit(code);
+}
+
+static int
+one(const char *arg, void *ctx)
+{
+	char id[ST_ID_LEN + 1], hwhy[ST_HOOK_WHY];
+	const char *why;
+	json_t *gone;
+	int rc;
+
+	(void)ctx;
+	if ((rc = st_resolve(&db, ST_NETWORK, arg, id)) != ST_OK)
+		return rc;
+	if ((gone = st_net_json(&db, id)) == NULL)
+		return st_fail(ST_PERM, "unable to remove network '%s': no such network", st_q(arg));
+	if (st_hook_has("net.remove.pre") && (rc = st_hook_pre(&db, "net.remove.pre", id, gone, hwhy)) != ST_OK) {
+		json_decref(gone);
+		return st_fail(rc, "unable to remove network '%s': %s", id, hwhy);
+	}
+	if ((rc = st_db_begin(&db)) != ST_OK) {
+		json_decref(gone);
+		return rc;
+	}
+	if ((rc = st_net_delete(&db, id, &why)) != ST_OK) {
+		st_db_rollback(&db);
+		json_decref(gone);
+		return st_fail(rc, "unable to remove network '%s': %s", st_q(arg), why);
+	}
+	if ((rc = st_event(&db, id, "net.remove", NULL)) != ST_OK || (rc = st_db_commit(&db)) != ST_OK) {
+		if (db.in_tx)
+			st_db_rollback(&db);
+		json_decref(gone);
+		return st_fail(rc, "unable to remove network '%s': %s", st_q(arg), st_db_err(&db));
+	}
+	st_net_host_remove(&db, id);
+	if (st_hook_has("net.remove.post"))	/* hooks: after the commit */
+		st_hook_post(&db, "net.remove.post", id, gone);
+	json_decref(gone);
+	printf("%s\n", id);
+	return st_flush();
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option lo[] = { ST_COMMON_LONGOPTS, { 0 } };
+	int c, rc;
+
+	st_init(argc, argv);
+	while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1)
+		st_common_opt(c, optarg, usage);
+	if ((rc = st_db_open(&db, 1)) != ST_OK)
+		return rc;
+	rc = st_each(argc - optind, argv + optind, one, NULL);
+	st_db_close(&db);
+	return ST_MAX(rc, st_flush());
+}
