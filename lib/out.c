@@ -1,5 +1,6 @@
 /* out.c: list output: TSV for pipes, an aligned table with a header on a
  * terminal, IDs only (-q), or JSON Lines (-j); -o picks the columns. */
+#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -194,5 +195,54 @@ st_out_end(struct st_out *o)
 	free(o->cells);
 	free(o->cols);
 	free(o);
+	return rc;
+}
+
+static void
+ls_usage(int code)
+{
+	fprintf(code ? stderr : stdout, "usage: %s [-jq] [-o col,...] [--state FILE]\n", st_prog);
+	exit(code);
+}
+
+static int
+ls_row(json_t *obj, void *ctx)
+{
+	return st_out_row(ctx, obj);
+}
+
+int
+st_ls_main(int argc, char **argv, const struct st_col *cols, size_t ncols, const char *defcols, st_each_fn *each)
+{
+	static const struct option lo[] = {
+		{ "json", no_argument, NULL, 'j' }, ST_COMMON_LONGOPTS, { 0 } };
+	struct st_db db;
+	struct st_out *o;
+	const char *ocols = NULL;
+	int c, rc, mode = 't';
+
+	st_init(argc, argv);
+	while ((c = getopt_long(argc, argv, "hjo:q", lo, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+		case 'q':
+			mode = c;
+			break;
+		case 'o':
+			ocols = optarg;
+			break;
+		default:
+			st_common_opt(c, optarg, ls_usage);
+		}
+	}
+	if (optind != argc)
+		ls_usage(ST_USAGE);
+	if ((o = st_out_new(mode, cols, ncols, defcols, ocols)) == NULL)
+		return ST_USAGE;
+	if ((rc = st_db_open(&db, 0)) != ST_OK)
+		return rc;
+	rc = each(&db, ls_row, o);
+	rc = ST_MAX(rc, st_out_end(o));
+	st_db_close(&db);
 	return rc;
 }

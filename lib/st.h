@@ -214,6 +214,11 @@ struct st_out *st_out_new(int mode, const struct st_col *all, size_t nall, const
 int st_out_row(struct st_out *o, json_t *obj);	/* steals nothing */
 int st_out_end(struct st_out *o);	/* flushes the table; returns exit code */
 int st_out_json(json_t *obj);	/* one compact JSON line on stdout */
+/* the whole main of a list command with no operands (st-host-ls,
+ * st-net-ls, ...): -j, -q, -o and the common options; each() feeds the
+ * rows, one JSON object per row, to the callback it is given */
+typedef int st_each_fn(struct st_db *, int (*)(json_t *, void *), void *);
+int st_ls_main(int argc, char **argv, const struct st_col *cols, size_t ncols, const char *defcols, st_each_fn *each);
 
 /* kvcmd.c: st-attr and st-label, which differ only in what they store */
 int st_kvcmd_main(int argc, char **argv, int labels);
