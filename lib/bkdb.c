@@ -38,38 +38,13 @@ bk_row(struct st_db *db, sqlite3_stmt *st)
 json_t *
 st_backup_json(struct st_db *db, const char *id)
 {
-	sqlite3_stmt *st = st_db_prep(db, "SELECT " BK_COLS " FROM backups WHERE id = ?1");
-	json_t *o = NULL;
-
-	if (st == NULL)
-		return NULL;
-	sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		o = bk_row(db, st);
-	sqlite3_reset(st);
-	return o;
+	return st_db_one(db, "SELECT " BK_COLS " FROM backups WHERE id = ?1", id, bk_row);
 }
 
 int
 st_backup_each(struct st_db *db, int (*cb)(json_t *, void *), void *ctx)
 {
-	sqlite3_stmt *st;
-	int rc, code = ST_OK;
-	json_t *o;
-
-	if (sqlite3_prepare_v2(db->h, "SELECT " BK_COLS " FROM backups ORDER BY created, id", -1, &st, NULL) != SQLITE_OK)
-		return st_fail(ST_PERM, "unable to read backups: %s", st_db_err(db));
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		o = bk_row(db, st);
-		code = ST_MAX(code, cb(o, ctx));
-		json_decref(o);
-		if (code == ST_TEMP)
-			break;
-	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return st_fail(st_db_code(db, rc), "unable to read backups: %s", st_db_err(db));
-	return code;
+	return st_db_rows(db, "SELECT " BK_COLS " FROM backups ORDER BY created, id", "backups", bk_row, cb, ctx);
 }
 
 static void

@@ -495,3 +495,42 @@ st_db_backup(struct st_db *db, const char *file, const char **why)
 	free(tmp);
 	return ST_OK;
 }
+
+json_t *
+st_db_one(struct st_db *db, const char *sql, const char *id, st_row_fn *row)
+{
+	sqlite3_stmt *st = st_db_prep(db, sql);
+	json_t *o = NULL;
+
+	if (st == NULL)
+		return NULL;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		o = row(db, st);
+	sqlite3_reset(st);
+	return o;
+}
+
+int
+st_db_rows(struct st_db *db, const char *sql, const char *what, st_row_fn *row,
+    int (*cb)(json_t *, void *), void *ctx)
+{
+	/* its own statement: row() may use the cache while this one steps */
+	sqlite3_stmt *st;
+	int rc, code = ST_OK;
+	json_t *o;
+
+	if (sqlite3_prepare_v2(db->h, sql, -1, &st, NULL) != SQLITE_OK)
+		return st_fail(ST_PERM, "unable to read %s: %s", what, st_db_err(db));
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		o = row(db, st);
+		code = ST_MAX(code, cb(o, ctx));
+		json_decref(o);
+		if (code == ST_TEMP)
+			break;
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return st_fail(st_db_code(db, rc), "unable to read %s: %s", what, st_db_err(db));
+	return code;
+}

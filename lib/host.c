@@ -107,39 +107,13 @@ host_row(struct st_db *db, sqlite3_stmt *st)
 json_t *
 st_host_json(struct st_db *db, const char *id)
 {
-	sqlite3_stmt *st = st_db_prep(db, "SELECT " HOST_COLS " FROM hosts WHERE id = ?1");
-	json_t *o = NULL;
-
-	if (st == NULL)
-		return NULL;
-	sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		o = host_row(db, st);
-	sqlite3_reset(st);
-	return o;
+	return st_db_one(db, "SELECT " HOST_COLS " FROM hosts WHERE id = ?1", id, host_row);
 }
 
 int
 st_host_each(struct st_db *db, int (*cb)(json_t *, void *), void *ctx)
 {
-	/* its own statement: host_row() uses the cache while this one steps */
-	sqlite3_stmt *st;
-	int rc, code = ST_OK;
-	json_t *o;
-
-	if (sqlite3_prepare_v2(db->h, "SELECT " HOST_COLS " FROM hosts ORDER BY name IS NULL, name, id", -1, &st, NULL) != SQLITE_OK)
-		return st_fail(ST_PERM, "unable to read hosts: %s", st_db_err(db));
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		o = host_row(db, st);
-		code = ST_MAX(code, cb(o, ctx));
-		json_decref(o);
-		if (code == ST_TEMP)
-			break;
-	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return st_fail(st_db_code(db, rc), "unable to read hosts: %s", st_db_err(db));
-	return code;
+	return st_db_rows(db, "SELECT " HOST_COLS " FROM hosts ORDER BY name IS NULL, name, id", "hosts", host_row, cb, ctx);
 }
 
 int

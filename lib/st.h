@@ -127,6 +127,13 @@ void st_db_rollback(struct st_db *db);
 int st_db_code(struct st_db *db, int rc);	/* sqlite rc -> exit code */
 const char *st_db_err(struct st_db *db);
 sqlite3_stmt *st_db_prep(struct st_db *db, const char *sql);	/* cached */
+/* an object by ID (the statement's ?1), or every row of a listing, each
+ * made into JSON by row(); st_db_rows gives each object to cb, stops on
+ * a 111 from it, and names `what` in its errors */
+typedef json_t *st_row_fn(struct st_db *, sqlite3_stmt *);
+json_t *st_db_one(struct st_db *db, const char *sql, const char *id, st_row_fn *row);
+int st_db_rows(struct st_db *db, const char *sql, const char *what, st_row_fn *row,
+    int (*cb)(json_t *, void *), void *ctx);
 int st_db_backup(struct st_db *db, const char *file, const char **why);
 const char *st_db_cluster(struct st_db *db);	/* the uuid st-init made */
 int st_event(struct st_db *db, const char *obj, const char *event, json_t *detail);
