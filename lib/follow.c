@@ -11,9 +11,5 @@ st_follow(struct st_db *db, const char *id, const char *host, const char *what)
 	 * addresses and firewall first, then what routes traffic to them) */
 	st_addr_follow(db, id, host, what);
 	st_sg_follow(db, id, host, what);
-	(void)db;
-	(void)id;
-	(void)host;
-	(void)what;
 	st_lb_follow(db, id, host, what);
 }

@@ -358,7 +358,7 @@ st_life_remove(struct st_db *db, const char *arg, int force, char id[ST_ID_LEN +
 	struct st_drv_ctx c;
 	struct st_lock lk = { .fd = -1 };
 	struct row r;
-	json_t *gone = NULL;	/* hooks */
+	json_t *gone = NULL, *flows = NULL;	/* hooks; security groups */
 	int rc, drc;
 
 	if ((rc = st_db_begin(db)) != ST_OK)
@@ -425,6 +425,7 @@ st_life_remove(struct st_db *db, const char *arg, int force, char id[ST_ID_LEN +
 	if ((rc = st_db_begin(db)) != ST_OK)
 		goto out;
 	if (drc == ST_OK) {
+		flows = st_sg_flows_of(db, r.id);	/* its addresses go with its row */
 		rc = st_sched_remove(db, r.id, id);
 	} else {
 		/* the container may still be there: back to where it was, to
@@ -448,11 +449,17 @@ st_life_remove(struct st_db *db, const char *arg, int force, char id[ST_ID_LEN +
 		rc = st_fail(drc, "unable to remove '%s': %s", r.id, c.err);
 	else if (gone)	/* hooks: after the commit */
 		post_hooks(db, "remove", r.id, gone);
-	if (rc == ST_OK)
+	if (rc == ST_OK) {
 		st_follow(db, r.id, r.host, "remove");
+		/* the flows its groups allowed end with it: an address given
+		 * again must not inherit them */
+		if (flows)
+			st_sg_flows_forget(flows, 2);
+	}
 out:
 	st_lock_drop(&lk);
 	st_drv_ctx_free(&c);
 	json_decref(gone);
+	json_decref(flows);
 	return rc;
 }

@@ -543,6 +543,25 @@ st_sg_apply_hosts(struct st_db *db, json_t *hosts)
 	return rc;
 }
 
+json_t *
+st_sg_flows_of(struct st_db *db, const char *inst)
+{
+	sqlite3_stmt *st = st_db_prep(db, "SELECT a.ip FROM addresses a WHERE a.instance = ?1 AND a.net IS NOT NULL "
+	    "AND EXISTS (SELECT 1 FROM sg_members m WHERE m.instance = ?1)");
+	json_t *ips = NULL;
+
+	if (st == NULL)
+		return NULL;
+	sqlite3_bind_text(st, 1, inst, -1, SQLITE_STATIC);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		if (ips == NULL)
+			ips = json_object();
+		json_object_set_new(ips, (const char *)sqlite3_column_text(st, 0), json_true());
+	}
+	sqlite3_reset(st);
+	return ips;
+}
+
 void
 st_sg_flows_forget(json_t *ips, int dir)
 {

@@ -476,6 +476,9 @@ json_t *st_sg_hosts(struct st_db *db, json_t *sgs);	/* {host: true} concerned */
 int st_sg_apply_hosts(struct st_db *db, json_t *hosts);
 /* conntrack -D of the flows to (dir 0), from (1) or both (2) the ips */
 void st_sg_flows_forget(json_t *ips, int dir);
+/* {ip: true} of the addresses of an instance in a security group, for
+ * st_sg_flows_forget once it is removed; NULL when it is in none */
+json_t *st_sg_flows_of(struct st_db *db, const char *inst);
 void st_sg_follow(struct st_db *db, const char *id, const char *host, const char *what);
 /* st-reconcile: applies again when the table is missing or differs from
  * the last applied, or the state changed; prints HOST<TAB>sg-apply<TAB>why */

@@ -7,7 +7,7 @@
 . "$(dirname "$0")/lib.sh"
 command -v nft >/dev/null || skip_all "nft is needed (share/install-deps)"
 need_docker
-plan 29
+plan 31
 
 # this test's own table: the machine's `inet stampede` stays untouched
 ST_NFT_TABLE=st4003_$$
@@ -65,7 +65,17 @@ is "$(get c2 "$s1" 80)" '' 'and c2 is denied again'
 st-reconcile >rec2 2>/dev/null
 is "$(grep -c sg-apply rec2)" 0 'a second st-reconcile finds nothing to do'
 
+# a flow c1 holds open to s1:80, then c1 removed: its tracked flows go
+# with it, or the address given again would inherit what they allowed
+st-exec c1 -- sh -c "sleep 30 | nc $s1 80" >/dev/null 2>&1 &
+flow=$!
+until [ "$(conntrack -L -s "$c1" -p tcp --dport 80 2>/dev/null | grep -c ESTABLISHED)" -gt 0 ] || [ "${f:=0}" -gt 100 ]; do
+	f=$((f + 1)); sleep 0.1
+done
+is "$(conntrack -L -s "$c1" -p tcp --dport 80 2>/dev/null | grep -c ESTABLISHED)" 1 'c1 holds a tracked flow to s1:80'
 ok 'st-rm -f c1' st-rm -f c1
+kill "$flow" 2>/dev/null; wait "$flow" 2>/dev/null
+is "$(conntrack -L -s "$c1" 2>/dev/null | grep -c .)" 0 'after its removal no flow from its address is tracked (Docker deletes them too; st-rm does it for VMs as well)'
 ok 'c1 left the ingress map and the cli set with its removal' sh -c "! nft list table inet $ST_NFT_TABLE | grep -q '$c1'"
 ok 'st-rm -f all' sh -c 'st-ps -q | st-rm -f'
 ok 'st-net-rm' st-net-rm t4003
