@@ -179,8 +179,24 @@ st_bk_restore_vol(struct st_db *db, struct st_s3 *s, json_t *m, const struct st_
 	char why[ST_HOOK_WHY], gone[ST_ID_LEN + 1];
 	json_t *o;
 	int p[2], rc, irc;
+	struct st_vol_spec sp = *spec;
+	char vhost[ST_ID_LEN + 1];
 
-	if ((rc = st_vol_create(db, spec, id)) != ST_OK)
+	/* no --host: where the backed-up volume lives, while it does */
+	if (sp.host == NULL) {
+		sqlite3_stmt *st = st_db_prep(db, "SELECT host FROM volumes WHERE id = ?1");
+		const char *vid = json_string_value(json_object_get(json_object_get(m, "volume"), "id"));
+
+		if (st && vid) {
+			sqlite3_bind_text(st, 1, vid, -1, SQLITE_TRANSIENT);
+			if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
+				snprintf(vhost, sizeof vhost, "%s", (const char *)sqlite3_column_text(st, 0));
+				sp.host = vhost;
+			}
+			sqlite3_reset(st);
+		}
+	}
+	if ((rc = st_vol_create(db, &sp, id)) != ST_OK)
 		return rc;
 	if (st_hook_has("volume.restore.pre")) {
 		o = st_vol_json(db, id);

@@ -129,9 +129,9 @@ run "st volume-backup --to s3://backups/demo nightly"
 run "st backup-ls"
 b=$(st-backup-ls -q | tail -1)
 run "st backup-verify --deep $b"
-run "st backup-restore --host local --to data-copy $b"
+run "st backup-restore --to data-copy $b"
 run "cat \$(st inspect data-copy | jq -r .source)/orders   # what db wrote, back from S3"
-run "st backup-drill --host local $b && echo 'restore drill passed'"
+run "st backup-drill $b && echo 'restore drill passed'"
 
 # a virtual machine through libvirt (QEMU TCG without /dev/kvm): the tiny
 # guest of the tests, the Debian cloud kernel and a busybox initramfs

@@ -6,7 +6,7 @@
 # bad names for the new volume.
 . "$(dirname "$0")/lib.sh"
 . "$ST_TOP/t/s3.sh"
-plan 35
+plan 36
 
 s3_start bk-7051
 E=$S3_ENDPOINT
@@ -57,6 +57,13 @@ echo changed >"$d/db/sub/small"
 b1s=$(st-volume-backup --to s3://bk-7051/vols "$(st-inspect "$b1" | jq -r .snapshot)")
 is "$(st-inspect "$b1s" | jq -r .sha256)" "$(st-inspect "$b1" | jq -r .sha256)" \
     'backing up the first snapshot again gives the same stream (a deterministic tar)'
+
+# with two hosts and no --host, a restore goes where the volume lives
+h2=$(st-host-add --no-probe --cpu 1 --mem 1G other-7051)
+r0=$(st-backup-restore --to beside-7051 "$b1")
+is "$(st-inspect "$r0" | jq -r .host)|$(tree_sum "$(src "$r0")")" "$host|$want" \
+    'no --host with several hosts: restored on the backed-up volume'"'"'s host, byte-identical'
+st-volume-rm "$r0" >/dev/null && st-host-rm "$h2" >/dev/null
 
 # the volume is gone: restore from S3
 ok 'st-volume-rm the volume (and its snapshots)' st-volume-rm "$vol"
