@@ -385,8 +385,16 @@ sel_of(struct st_db *db, const char *lb, struct st_kvs *k)
 	if (sqlite3_step(st) == SQLITE_ROW)
 		o = json_loads((const char *)sqlite3_column_text(st, 0), 0, NULL);
 	sqlite3_reset(st);
-	json_object_foreach(o, key, v)
-		st_kvs_add(k, st_strdup(key), st_strdup(json_string_value(v)));
+	json_object_foreach(o, key, v) {
+		/* st_kvs: the value lives in the key's block */
+		const char *val = json_string_value(v) ? json_string_value(v) : "";
+		size_t kl = strlen(key), vl = strlen(val);
+		char *b = st_malloc(kl + vl + 2);
+
+		memcpy(b, key, kl + 1);
+		memcpy(b + kl + 1, val, vl + 1);
+		st_kvs_add(k, b, b + kl + 1);
+	}
 	json_decref(o);
 	return k->n > 0;
 }
