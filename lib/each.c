@@ -1,6 +1,7 @@
 /* each.c: the one loop over input records, from argv or from stdin lines,
  * with batches that end when input stalls (group commit). */
 #include <errno.h>
+#include <getopt.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
@@ -167,4 +168,46 @@ st_each(int argc, char **argv, int (*one)(const char *, void *), void *ctx)
 	struct st_each_ops ops = { .one = one };
 
 	return st_each_batch(argc, argv, &ops, ctx);
+}
+
+static struct st_db act_db;
+static st_act_fn *act_fn;
+static const char *act_operand;
+
+static void
+act_usage(int code)
+{
+	fprintf(code ? stderr : stdout, "usage: %s [--state FILE] [%s...]\n", st_prog, act_operand);
+	exit(code);
+}
+
+static int
+act_one(const char *arg, void *ctx)
+{
+	char id[ST_ID_LEN + 1];
+	int rc;
+
+	(void)ctx;
+	if ((rc = act_fn(&act_db, arg, id)) != ST_OK)
+		return rc;
+	printf("%s\n", id);
+	return st_flush();
+}
+
+int
+st_act_main(int argc, char **argv, const char *operand, st_act_fn *fn)
+{
+	static const struct option lo[] = { ST_COMMON_LONGOPTS, { 0 } };
+	int c, rc;
+
+	st_init(argc, argv);
+	act_fn = fn;
+	act_operand = operand;
+	while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1)
+		st_common_opt(c, optarg, act_usage);
+	if ((rc = st_db_open(&act_db, 1)) != ST_OK)
+		return rc;
+	rc = st_each(argc - optind, argv + optind, act_one, NULL);
+	st_db_close(&act_db);
+	return ST_MAX(rc, st_flush());
 }

@@ -72,6 +72,12 @@ struct st_each_ops {
  * '#' lines skipped); a terminal on stdin with no operands is a usage
  * error. Returns the highest code any record returned. */
 int st_each(int argc, char **argv, int (*one)(const char *, void *), void *ctx);
+/* the whole main of a command that only runs fn on each record and prints
+ * the IDs done (st-volume-rm, st-snapshot-rm, st-volume-detach); operand
+ * names its records in the usage line */
+struct st_db;
+typedef int st_act_fn(struct st_db *, const char *arg, char id[]);
+int st_act_main(int argc, char **argv, const char *operand, st_act_fn *fn);
 int st_each_batch(int argc, char **argv, const struct st_each_ops *ops, void *ctx);
 
 /* parse.c: bounded parsing; each returns 0 or -1 with *why set */
