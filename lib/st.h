@@ -642,6 +642,8 @@ int st_backup_insert(struct st_db *db, json_t *rec, const char **why);
 int st_backup_delete(struct st_db *db, const char *id, const char **why);
 
 /* ---- load balancers (issue 10): lb.c, haproxy.c ---- */
+/* lbtargets.c: st-lb-add (add = 1) and st-lb-del (0) */
+int st_lb_targets_main(int argc, char **argv, int add);
 
 /* addr.c: the addresses a driver gave an instance on its own default
  * network (a container on Docker's bridge), kept in `addresses` with net
