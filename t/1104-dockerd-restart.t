@@ -33,11 +33,28 @@ dockerd2() {
 	d2unshare=$!
 	_w=0
 	until curl -sf --unix-socket "$sock2" http://docker/_ping >/dev/null 2>&1; do
-		_w=$((_w + 1)); [ $_w -le 480 ] || { tail -5 "$d2/log" | sed "s/^/# /"; return 1; }; sleep 0.25
+		_w=$((_w + 1)); [ $_w -le 480 ] || { echo "# dockerd2 did not answer:" >&2; tail -5 "$d2/log" | sed "s/^/# /" >&2; return 1; }
+		sleep 0.25
 	done
 }
 # the dockerd: PID 1 of the namespace unshare made
 dockerd2_pid() { cat "/proc/$d2unshare/task/$d2unshare/children" 2>/dev/null | cut -d' ' -f1; }
+# its containerd and shims die with PID 1 of the namespace, but not at
+# once: a new daemon started too soon waits on their locks
+dockerd2_gone() {
+	_w=0
+	while pgrep -f -- "$d2/" >/dev/null && [ $_w -lt 240 ]; do _w=$((_w + 1)); sleep 0.25; done
+}
+# a restart that does not answer is tried once more (this test is about
+# Stampede after a restart, not about dockerd's own start)
+dockerd2_restart() {
+	dockerd2_gone
+	dockerd2 && return 0
+	kill -9 "$(dockerd2_pid)" 2>/dev/null
+	wait "$d2unshare" 2>/dev/null
+	dockerd2_gone
+	dockerd2
+}
 # everything the second dockerd made goes, whatever happened: its
 # containers, then the daemon, and with it its namespaces and mounts
 stop_dockerd2() {
@@ -76,7 +93,7 @@ is "$(cat "$trash/out")" '' 'while h2 is down, st-reconcile does the other hosts
 st-doctor >"$trash/doc"
 is "$?:$(cut -f1,2 "$trash/doc")" "1:$h2	unreachable" 'st-doctor: h2 unreachable'
 
-ok 'dockerd restarted' dockerd2
+ok 'dockerd restarted' dockerd2_restart
 state() { api2 GET "/containers/st-$1/json" | jq -r .State.Status; }
 is "$(state $run1) $(state $run2) $(state $stop1)" 'exited exited exited' 'after the restart, the containers have exited'
 is "$(state $stop2)" running 'the stopped one of restart policy "always": Docker brought it back'
